@@ -142,8 +142,8 @@ def resolve_dtype(xp: ModuleType, dtype: Any = None) -> Any:
     --------
     >>> import numpy as np
     >>> from v1pushpull._backend import get_namespace, resolve_dtype
-    >>> resolve_dtype(get_namespace(np), "float32")
-    dtype('float32')
+    >>> resolve_dtype(get_namespace(np), "float32") == np.float32
+    True
     """
     if dtype is None:
         return xp.float64
@@ -358,7 +358,9 @@ def as_parameter_array(values: Any, name: str) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a real number or a sequence of them, got {values!r}") from None
+        raise TypeError(
+            f"{name} must be a real number or a sequence of them, got {values!r}"
+        ) from None
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite, got {values!r}")
     return array

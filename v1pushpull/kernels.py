@@ -270,7 +270,7 @@ def gabor_kernel(
     >>> from v1pushpull import gabor_kernel
     >>> kernel = gabor_kernel(wavelength=8.0, orientation=np.pi / 4)
     >>> kernel.shape
-    (23, 23)
+    (47, 47)
     >>> bool(abs(kernel.sum()) < 1e-12)
     True
     """
@@ -341,7 +341,7 @@ def gabor_bank(
     >>> from v1pushpull import gabor_bank
     >>> bank = gabor_bank([6.0, 12.0], np.linspace(0, np.pi, 8, endpoint=False), [0, np.pi / 2])
     >>> bank.shape
-    (32, 45, 45)
+    (32, 69, 69)
     >>> gabor_bank(8.0, [0.0, np.pi / 2], as_xarray=True).dims
     ('wavelength', 'orientation', 'phase', 'y', 'x')
     """
@@ -358,8 +358,16 @@ def gabor_bank(
     grid_wl, grid_theta, grid_phi = (g.ravel() for g in np.meshgrid(wl, theta, phi, indexing="ij"))
     grid_sigma = np.repeat(sigmas, theta.size * phi.size)
     bank = _gabor_stack(
-        grid_wl, grid_theta, grid_phi, grid_sigma, gamma, size, normalization,
-        namespace, device, real_dtype,
+        grid_wl,
+        grid_theta,
+        grid_phi,
+        grid_sigma,
+        gamma,
+        size,
+        normalization,
+        namespace,
+        device,
+        real_dtype,
     )
     if not as_xarray:
         return bank
@@ -390,9 +398,7 @@ def _gaussian_radius(sigma: float, truncate: float) -> int:
     return int(truncate * sigma + 0.5)
 
 
-def _gaussian_stack(
-    sigmas: np.ndarray, size: int, xp: ModuleType, device: Any, dtype: Any
-) -> Any:
+def _gaussian_stack(sigmas: np.ndarray, size: int, xp: ModuleType, device: Any, dtype: Any) -> Any:
     """Unit-sum isotropic Gaussians, shape ``(K, size, size)``."""
     x, y = _grid(xp, size, device, dtype)
     sigma = xp.reshape(asarray_on(xp, sigmas, device=device, dtype=dtype), (-1, 1, 1))
@@ -453,7 +459,9 @@ Polarity = Literal["on", "off"]
 def _polarity_signs(polarities: str | Sequence[str]) -> np.ndarray:
     values = [polarities] if isinstance(polarities, str) else list(polarities)
     if not values or any(p not in ("on", "off") for p in values):
-        raise ValueError(f"polarity must be 'on' or 'off' (or a sequence of them), got {polarities!r}")
+        raise ValueError(
+            f"polarity must be 'on' or 'off' (or a sequence of them), got {polarities!r}"
+        )
     return np.array([1.0 if p == "on" else -1.0 for p in values])
 
 
@@ -563,6 +571,12 @@ def dog_kernel(
     """
     sigma = check_positive(sigma, "sigma")
     return dog_bank(
-        sigma, polarity, ratio=ratio, truncate=truncate, size=size, xp=xp, device=device,
+        sigma,
+        polarity,
+        ratio=ratio,
+        truncate=truncate,
+        size=size,
+        xp=xp,
+        device=device,
         dtype=dtype,
     )[0, ...]
