@@ -1,0 +1,243 @@
+"""Corruption-robustness metrics: CE, mCE and relative CE of [H19], as used in [S20].
+
+An evaluation stores a model's error rates as an :class:`xarray.Dataset` with
+
+- ``error`` (dims ``corruption``, ``severity``): top-1 error in % on each corrupted test set;
+- ``clean_error`` (scalar): top-1 error in % on the clean test set.
+
+:func:`robustness_metrics` turns such a dataset into the normalised scores of Hendrycks and
+Dietterich (2019) [H19], with the AlexNet errors of the CIFAR-10 adaptation
+(:data:`ALEXNET_ERRORS`) or another model's results as the reference:
+
+    CE_c  = Σ_s E_{c,s} / Σ_s E^ref_{c,s}
+    rCE_c = Σ_s (E_{c,s} − E_clean) / Σ_s (E^ref_{c,s} − E^ref_clean)
+    mCE   = mean over corruptions of CE_c       (a mean of ratios, not a ratio of means)
+
+All normalised scores are reported ×100, so the reference model scores 100.
+
+References
+----------
+.. [H19] D. Hendrycks, T. Dietterich. Benchmarking neural network robustness to common
+   corruptions and perturbations. ICLR 2019.
+.. [S20] N. Strisciuglio, M. Lopez-Antequera, N. Petkov. Enhanced robustness of convolutional
+   networks with a push-pull inhibition layer. Neural Computing and Applications 32 (2020).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["ALEXNET_ERRORS", "alexnet_reference", "robustness_metrics"]
+
+#: Top-1 error (%) of the CIFAR-10 AlexNet of [H19] used to normalise CE in [S20]: the clean
+#: error and, per CIFAR-10-C corruption, the mean over the five severities. Per-severity errors
+#: were not published; the metrics need only their sums, i.e. 5 × these means.
+ALEXNET_ERRORS: dict[str, float] = {
+    "clean": 13.87,
+    "gaussian_noise": 38.44,
+    "shot_noise": 31.82,
+    "impulse_noise": 46.13,
+    "speckle_noise": 31.26,
+    "defocus_blur": 23.53,
+    "glass_blur": 40.97,
+    "motion_blur": 29.32,
+    "zoom_blur": 26.89,
+    "gaussian_blur": 27.78,
+    "snow": 26.94,
+    "frost": 28.26,
+    "fog": 30.31,
+    "spatter": 25.19,
+    "brightness": 17.84,
+    "contrast": 46.77,
+    "elastic_transform": 22.25,
+    "pixelate": 18.36,
+    "jpeg_compression": 18.48,
+    "saturate": 22.15,
+}
+
+
+def alexnet_reference(severities: tuple[int, ...] | list[int] = (1, 2, 3, 4, 5)) -> xr.Dataset:
+    """Return the AlexNet errors of :data:`ALEXNET_ERRORS` in the evaluation's format.
+
+    Only the means over severities were published, so every severity holds the mean; sums over
+    severities, which is all the metrics use, are then exact.
+
+    Parameters
+    ----------
+    severities : sequence of int
+        Severity levels to fill (default 1–5).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``error`` (corruption, severity) in % and ``clean_error`` in %.
+
+    Examples
+    --------
+    >>> from v1pushpull.robustness import alexnet_reference
+    >>> float(alexnet_reference().error.sel(corruption="contrast", severity=3))
+    46.77
+    """
+    names = [name for name in ALEXNET_ERRORS if name != "clean"]
+    means = np.array([ALEXNET_ERRORS[name] for name in names])
+    severities = [int(s) for s in severities]
+    error = np.repeat(means[:, None], len(severities), axis=1)
+    return xr.Dataset(
+        {
+            "error": (("corruption", "severity"), error, {"units": "%"}),
+            "clean_error": ((), ALEXNET_ERRORS["clean"], {"units": "%"}),
+        },
+        coords={"corruption": names, "severity": severities},
+        attrs={"model": "AlexNet (CIFAR-10 adaptation of [H19])"},
+    )
+
+
+def _check_results(results: object, name: str) -> xr.Dataset:
+    if not isinstance(results, xr.Dataset):
+        raise TypeError(f"{name} must be an xarray.Dataset, got {type(results).__name__}")
+    for variable in ("error", "clean_error"):
+        if variable not in results:
+            raise ValueError(
+                f"{name} must hold the variables 'error' (corruption, severity) and "
+                f"'clean_error' (scalar), missing {variable!r}; it has {list(results.data_vars)}"
+            )
+    error = results["error"]
+    if "corruption" not in error.dims or not set(error.dims) <= {"corruption", "severity"}:
+        raise ValueError(
+            f"{name}.error must have dims ('corruption', 'severity'), got {error.dims}"
+        )
+    if results["clean_error"].ndim != 0:
+        raise ValueError(
+            f"{name}.clean_error must be a scalar, got dims {results['clean_error'].dims}"
+        )
+    if not bool(np.all(np.isfinite(error.values))) or not np.isfinite(
+        float(results["clean_error"])
+    ):
+        raise ValueError(f"{name} holds NaN or infinite error rates")
+    return results
+
+
+def robustness_metrics(results: xr.Dataset, reference: str | xr.Dataset = "alexnet") -> xr.Dataset:
+    """Compute CE, mCE, relative CE and the unnormalised corruption error [H19], [S20].
+
+    Parameters
+    ----------
+    results : xarray.Dataset
+        The evaluation of one model: ``error`` (dims ``corruption``, ``severity``; top-1 error
+        in %) and ``clean_error`` (scalar, %). A missing ``severity`` dim means the values are
+        already means over severities.
+    reference : "alexnet" or xarray.Dataset
+        The normalising model: ``"alexnet"`` for :data:`ALEXNET_ERRORS` (the choice of [S20]),
+        or another model's results in the same format, holding every corruption of
+        ``results`` at the same severities.
+
+    Returns
+    -------
+    xarray.Dataset
+        Per corruption: ``CE`` and ``rCE`` (×100, reference = 100) and ``corruption_error``
+        (mean error over severities, %). Scalars: ``mCE`` and ``relative_mCE`` (means over
+        corruptions of ``CE`` and ``rCE``), ``E_corr`` (mean of ``corruption_error``, %) and
+        ``clean_error`` (%). The attrs state the definitions.
+
+    Raises
+    ------
+    TypeError
+        If ``results`` or ``reference`` is not an :class:`xarray.Dataset` (or ``"alexnet"``).
+    ValueError
+        If a variable or dimension is missing, error rates are not finite, the reference lacks
+        a corruption or severity of ``results``, or a reference denominator is zero.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from v1pushpull.robustness import alexnet_reference, robustness_metrics
+    >>> metrics = robustness_metrics(alexnet_reference())
+    >>> round(float(metrics.mCE), 6), round(float(metrics.relative_mCE), 6)
+    (100.0, 100.0)
+    """
+    results = _check_results(results, "results")
+    if isinstance(reference, str):
+        if reference != "alexnet":
+            raise ValueError(
+                f"reference must be 'alexnet' or an xarray.Dataset of results, got {reference!r}"
+            )
+        severities = (
+            results["severity"].values.tolist() if "severity" in results["error"].dims else [1]
+        )
+        reference_name = "AlexNet (CIFAR-10, [H19])"
+        reference = alexnet_reference(severities)
+    else:
+        reference_name = str(reference.attrs.get("model", "reference results"))
+        reference = _check_results(reference, "reference")
+
+    corruptions = results["corruption"].values.tolist()
+    missing = sorted(set(corruptions) - set(reference["corruption"].values.tolist()))
+    if missing:
+        raise ValueError(f"reference has no error rates for the corruptions {missing}")
+    model_error = results["error"]
+    ref_error = reference["error"].sel(corruption=corruptions)
+    if "severity" in model_error.dims:
+        if "severity" not in ref_error.dims:
+            raise ValueError("reference.error needs a 'severity' dim like results.error")
+        wanted = model_error["severity"].values.tolist()
+        absent = sorted(set(wanted) - set(ref_error["severity"].values.tolist()))
+        if absent:
+            raise ValueError(f"reference has no error rates at severities {absent}")
+        ref_error = ref_error.sel(severity=wanted)
+    elif "severity" in ref_error.dims:
+        ref_error = ref_error.mean("severity")
+
+    sum_dims = [d for d in ("severity",) if d in model_error.dims]
+    model_sum = model_error.sum(sum_dims)
+    ref_sum = ref_error.sum(sum_dims)
+    n_severities = model_error.sizes.get("severity", 1)
+    model_rel = model_sum - n_severities * results["clean_error"]
+    ref_rel = ref_sum - n_severities * reference["clean_error"]
+    if bool((ref_sum == 0).any()) or bool((ref_rel == 0).any()):
+        raise ValueError(
+            "reference errors (or reference errors minus its clean error) sum to zero for some "
+            "corruption; CE would divide by zero"
+        )
+    ce = 100.0 * model_sum / ref_sum
+    rce = 100.0 * model_rel / ref_rel
+    corruption_error = model_error.mean(sum_dims)
+
+    definitions = {
+        "CE": "100 · Σ_s E_{c,s} / Σ_s E^ref_{c,s}",
+        "rCE": "100 · Σ_s (E_{c,s} − E_clean) / Σ_s (E^ref_{c,s} − E^ref_clean)",
+        "mCE": "mean over corruptions of CE (a mean of ratios)",
+        "relative_mCE": "mean over corruptions of rCE (a mean of ratios)",
+        "corruption_error": "mean over severities of E_{c,s}, % (not normalised)",
+        "E_corr": "mean over corruptions of corruption_error, % (not normalised)",
+    }
+    units = {
+        "CE": "% of reference",
+        "rCE": "% of reference",
+        "mCE": "% of reference",
+        "relative_mCE": "% of reference",
+        "corruption_error": "%",
+        "E_corr": "%",
+        "clean_error": "%",
+    }
+    dataset = xr.Dataset(
+        {
+            "CE": ce.drop_vars([v for v in ce.coords if v != "corruption"]),
+            "rCE": rce.drop_vars([v for v in rce.coords if v != "corruption"]),
+            "mCE": ce.mean("corruption"),
+            "relative_mCE": rce.mean("corruption"),
+            "corruption_error": corruption_error,
+            "E_corr": corruption_error.mean("corruption"),
+            "clean_error": results["clean_error"],
+        },
+        attrs={
+            "reference": reference_name,
+            "n_severities": int(n_severities),
+            "definition": "Hendrycks & Dietterich (2019) as used by Strisciuglio et al. (2020)",
+        },
+    )
+    for name, variable in dataset.data_vars.items():
+        variable.attrs = {"units": units[name]}
+        if name in definitions:
+            variable.attrs["definition"] = definitions[name]
+    return dataset
