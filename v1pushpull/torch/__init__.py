@@ -1,0 +1,10 @@
+"""PyTorch layers built from the models of the core: the push-pull convolution and the bridge.
+
+Importing this subpackage imports torch; ``import v1pushpull`` alone does not.
+"""
+
+from __future__ import annotations
+
+from .layers import PushPullConv2d, pull_kernel_size, replace_first_conv
+
+__all__ = ["PushPullConv2d", "pull_kernel_size", "replace_first_conv"]
