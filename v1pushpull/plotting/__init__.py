@@ -1,0 +1,34 @@
+"""Figures for v1pushpull results: tuning curves, polar plots, kernel galleries.
+
+Every function draws into a matplotlib ``Axes`` it is given (or a new one) and returns the
+``Axes`` or ``Figure``, so figures compose. Import this subpackage explicitly
+(``from v1pushpull import plotting``): ``import v1pushpull`` does not load matplotlib.
+"""
+
+from __future__ import annotations
+
+from .tuning import (
+    MODEL_COLORS,
+    MODEL_LABELS,
+    SEQUENTIAL_CMAP,
+    curve_grid,
+    kernel_gallery,
+    model_color,
+    model_label,
+    polar_tuning,
+    tuning_curves,
+    width_against_contrast,
+)
+
+__all__ = [
+    "MODEL_COLORS",
+    "MODEL_LABELS",
+    "SEQUENTIAL_CMAP",
+    "curve_grid",
+    "kernel_gallery",
+    "model_color",
+    "model_label",
+    "polar_tuning",
+    "tuning_curves",
+    "width_against_contrast",
+]
