@@ -60,6 +60,12 @@ def _params(xp: ModuleType, device: Any, dtype: Any, **values: Any) -> dict[str,
         raise ValueError(
             f"stimulus parameters must broadcast together, got shapes {shapes}"
         ) from None
+    for name in [n for n in arrays if n.endswith("orientation")]:
+        # cos and sin on the host, rounded so that multiples of π/2 give exact 0 and ±1:
+        # a stimulus rotated by 90° is then exactly the rotated image, edges included.
+        angle = arrays.pop(name)
+        arrays[name + "_cos"] = np.round(np.cos(angle), 15)
+        arrays[name + "_sin"] = np.round(np.sin(angle), 15)
     moved = {
         name: xp.reshape(asarray_on(xp, a, device=device, dtype=dtype), (*a.shape, 1, 1))
         for name, a in arrays.items()
@@ -82,7 +88,7 @@ def _check_wavelength(wavelength: Any, name: str = "wavelength") -> None:
         )
 
 
-def _rotated_x(xp: ModuleType, size: tuple[int, int], orientation: Any, device: Any, dtype: Any):
+def _rotated_x(xp: ModuleType, size: tuple[int, int], p: dict, name: str, device: Any, dtype: Any):
     """``x' = x cos θ + y sin θ`` for every pixel, shape ``orientation.shape[:-2] + (H, W)``."""
     height, width = size
     y = xp.reshape(
@@ -91,7 +97,7 @@ def _rotated_x(xp: ModuleType, size: tuple[int, int], orientation: Any, device: 
     x = xp.reshape(
         asarray_on(xp, np.arange(width) - width // 2, device=device, dtype=dtype), (1, width)
     )
-    return x * xp.cos(orientation) + y * xp.sin(orientation)
+    return x * p[name + "_cos"] + y * p[name + "_sin"]
 
 
 def _aperture_mask(xp: ModuleType, size: tuple[int, int], radius: float | None, device, dtype):
@@ -180,7 +186,7 @@ def grating(
         contrast=contrast,
         mean=mean,
     )
-    x_rot = _rotated_x(namespace, shape, p["orientation"], device, real_dtype)
+    x_rot = _rotated_x(namespace, shape, p, "orientation", device, real_dtype)
     pattern = namespace.cos(2.0 * math.pi * x_rot / p["wavelength"] + p["phase"])
     mask = _aperture_mask(namespace, shape, aperture, device, real_dtype)
     return _luminance(pattern, p["contrast"], p["mean"], mask)
@@ -264,14 +270,14 @@ def plaid(
     test = namespace.cos(
         2.0
         * math.pi
-        * _rotated_x(namespace, shape, p["orientation"], device, real_dtype)
+        * _rotated_x(namespace, shape, p, "orientation", device, real_dtype)
         / p["wavelength"]
         + p["phase"]
     )
     mask = namespace.cos(
         2.0
         * math.pi
-        * _rotated_x(namespace, shape, p["mask_orientation"], device, real_dtype)
+        * _rotated_x(namespace, shape, p, "mask_orientation", device, real_dtype)
         / p["mask_wavelength"]
         + p["mask_phase"]
     )
@@ -356,7 +362,7 @@ def bar(
         contrast=contrast,
         mean=mean,
     )
-    x_rot = _rotated_x(namespace, shape, p["orientation"], device, real_dtype)
+    x_rot = _rotated_x(namespace, shape, p, "orientation", device, real_dtype)
     inside = namespace.astype(namespace.abs(x_rot - p["position"]) <= p["width"] / 2.0, real_dtype)
     return _luminance(sign * inside, p["contrast"], p["mean"], None)
 
@@ -423,7 +429,7 @@ def step_edge(
         contrast=contrast,
         mean=mean,
     )
-    x_rot = _rotated_x(namespace, shape, p["orientation"], device, real_dtype)
+    x_rot = _rotated_x(namespace, shape, p, "orientation", device, real_dtype)
     side = 2.0 * namespace.astype(x_rot >= p["position"], real_dtype) - 1.0
     return _luminance(sign * side, p["contrast"], p["mean"], None)
 
