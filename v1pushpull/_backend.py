@@ -269,12 +269,18 @@ def as_float_images(
         )
     if any(int(n) == 0 for n in images.shape):
         raise ValueError(f"{name} must not be empty, got shape {tuple(images.shape)}")
-    if check_finite and not bool(xp.all(xp.isfinite(images))):
+    if check_finite:
+        check_all_finite(images, xp, name)
+    return images, xp
+
+
+def check_all_finite(x: Any, xp: ModuleType, name: str) -> None:
+    """Raise a :class:`ValueError` naming ``name`` if ``x`` holds NaN or infinite values."""
+    if not bool(xp.all(xp.isfinite(x))):
         raise ValueError(
             f"{name} contains NaN or infinite values; clean the data or pass "
             "check_finite=False if you know what you are doing"
         )
-    return images, xp
 
 
 def check_same_backend(a: Any, b: Any, names: tuple[str, str]) -> ModuleType:

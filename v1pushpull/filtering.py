@@ -13,7 +13,14 @@ from typing import Any, Literal
 import numpy as np
 import scipy.fft
 
-from ._backend import as_float_images, asarray_on, check_same_backend, device_of, is_numpy
+from ._backend import (
+    as_float_images,
+    asarray_on,
+    check_all_finite,
+    check_same_backend,
+    device_of,
+    is_numpy,
+)
 
 __all__ = ["PADDING_MODES", "SCIPY_MODES", "filter_bank", "pad_images"]
 
@@ -194,9 +201,12 @@ def filter_bank(
     >>> filter_bank(images, bank).shape
     (4, 6, 64, 64)
     """
-    images, xp = as_float_images(images, check_finite=check_finite)
-    kernels, _ = as_float_images(kernels, "kernels", check_finite=True)
+    images, xp = as_float_images(images, check_finite=False)
+    kernels, _ = as_float_images(kernels, "kernels", check_finite=False)
     check_same_backend(images, kernels, ("images", "kernels"))
+    if check_finite:
+        check_all_finite(images, xp, "images")
+    check_all_finite(kernels, xp, "kernels")
     if kernels.ndim not in (2, 3):
         raise ValueError(
             f"kernels must have shape (K, h, w) or (h, w), got shape {tuple(kernels.shape)}"
