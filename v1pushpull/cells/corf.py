@@ -1,0 +1,813 @@
+"""CORF (Combination Of Receptive Fields) simple cell [A12]_ and the shared response engine.
+
+A CORF cell takes the rectified responses of centre-on and centre-off LGN cells (DoG
+receptive fields), blurs each with a Gaussian whose size grows with the distance ρ from the
+cell centre, reads it at the subunit position (ρ, φ) rotated by the cell's orientation, and
+combines the subunits by a weighted geometric mean. Configuration (which subunits exist) is
+done once, on the host, from a prototype stimulus; responses are computed on any array
+backend.
+
+Implementation
+--------------
+Nothing is computed per subunit *and* orientation except one addition. Per image batch:
+
+1. the DoG response is computed once per σ (FFT, :func:`v1pushpull.filter_bank`) on the
+   image padded by the largest shift plus the largest blur radius;
+2. each rectified LGN map is blurred once per unique (polarity, σ, ρ) by an exact separable
+   spatial Gaussian (sums of non-negative terms, so zeros stay exact zeros), and its weighted
+   logarithm ``wᵢ·log(blurred)`` (``−inf`` where it is 0) is stored on a domain padded by the
+   largest integer shift that subunit needs;
+3. per orientation, the cell's log response is a sum of slices of these maps (an integer
+   shift is a slice), and ``exp`` of that sum is the weighted geometric mean. ``log 0 = −inf``
+   makes the response exactly 0 whenever one subunit is 0, with no ε.
+
+Peak memory beyond the output is the stored maps plus a few image-sized work buffers; no
+array of subunits × orientations × H × W is ever built.
+
+Rectification floor: a DoG response is computed by the FFT with a rounding error of about
+``eps·max|I|``, so in uniform regions its sign is noise. The LGN output is
+``[DoG ⋆ I − τ]₊`` with ``τ = 64·eps·max|I|`` per image (7.6e-6·max|I| in float32): values
+below the rounding level of the linear stage count as 0, which makes the exact-zero property
+the same on every backend.
+
+References
+----------
+.. [A12] Azzopardi, Petkov. A CORF computational model of a simple cell that relies on LGN
+   input outperforms the Gabor function model. Biological Cybernetics 106:177–189, 2012.
+.. [A14] Azzopardi, Rodríguez-Sánchez, Piater, Petkov. A push-pull CORF model of a simple cell
+   with antiphase inhibition improves SNR and contour detection. PLoS ONE 9(7):e98424, 2014.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any, Literal
+
+import numpy as np
+import scipy.ndimage as ndi
+import scipy.signal
+import xarray as xr
+
+from .._backend import (
+    as_float_images,
+    asarray_on,
+    check_positive,
+    creation_context,
+    device_of,
+)
+from ..filtering import PADDING_MODES, Padding, filter_bank, pad_images
+from ..kernels import dog_kernel
+from .gabor import check_image_size, check_orientations
+
+__all__ = [
+    "CORFCell",
+    "Subunit",
+    "SubunitSet",
+    "configure_subunits",
+    "default_rho",
+    "edge_prototype",
+    "line_prototype",
+]
+
+Polarity = Literal["on", "off"]
+
+#: Default ρ lists (px) of the released CORF code, by DoG σ (px): (lower, upper, ρ values).
+_RHO_TABLE: tuple[tuple[float, float, tuple[float, ...]], ...] = (
+    (1.0, 2.0, (1.4135, 3.0310, 6.9796, 14.38)),
+    (2.0, 2.4, (2.1325, 4.5128, 9.369, 19.18)),
+    (2.4, 4.0, (3.0515, 6.1992, 12.6488, 24.62)),
+    (4.0, 5.0 + 1e-12, (3.3021, 4.7877, 9.2467, 18.08, 34.43)),
+)
+_SNAP_DECIMALS = 9  # positions are snapped to 1e-9 px before rounding (see _round_shift)
+_FLOOR_EPS = 64.0  # LGN floor τ = 64·eps·max|I|, the rounding level of the FFT DoG
+
+
+def default_rho(sigma: float) -> tuple[float, ...]:
+    """The released code's ρ list (px) for a DoG σ, from the table in [A12]_'s code.
+
+    Parameters
+    ----------
+    sigma : float
+        DoG σ in px, in [1, 5].
+
+    Returns
+    -------
+    tuple of float
+        Radii ρ in px, increasing.
+
+    Raises
+    ------
+    ValueError
+        If σ is outside [1, 5] (pass ``rho`` explicitly then).
+
+    Notes
+    -----
+    σ in [1, 2): (1.4135, 3.031, 6.9796, 14.38); [2, 2.4): (2.1325, 4.5128, 9.369, 19.18);
+    [2.4, 4): (3.0515, 6.1992, 12.6488, 24.62); [4, 5]: (3.3021, 4.7877, 9.2467, 18.08,
+    34.43). The released code leaves σ = 2 exactly uncovered; it is given the second list.
+
+    Examples
+    --------
+    >>> from v1pushpull.cells import default_rho
+    >>> default_rho(2.2)
+    (2.1325, 4.5128, 9.369, 19.18)
+    """
+    value = check_positive(sigma, "sigma")
+    for lower, upper, rho in _RHO_TABLE:
+        if lower <= value < upper:
+            return rho
+    raise ValueError(
+        f"sigma = {sigma!r} px has no default rho list (the table covers 1 <= sigma <= 5); "
+        "pass rho explicitly"
+    )
+
+
+def _round_shift(values: np.ndarray) -> np.ndarray:
+    """Round positions (px) to integer shifts, half away from zero (as MATLAB's ``round``).
+
+    Positions are snapped to 1e-9 px first, so that ``cos(φ + π/2)`` and ``−sin φ`` (equal up
+    to one ulp) round alike: rotating an image by 90° then permutes orientation channels
+    exactly.
+    """
+    snapped = np.round(values, _SNAP_DECIMALS)
+    return (np.sign(snapped) * np.floor(np.abs(snapped) + 0.5)).astype(np.int64)
+
+
+def _check_real(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Subunit:
+    """One LGN subunit of a CORF cell: polarity δ, DoG σ and polar position (ρ, φ).
+
+    Parameters
+    ----------
+    polarity : {"on", "off"}
+        Centre-on (``[DoG ⋆ I]₊``, DoG = G(σ/2) − G(σ)) or centre-off (``[−DoG ⋆ I]₊``).
+    sigma : float
+        Surround σ of the DoG in px, > 0.
+    rho : float
+        Distance from the cell centre in px, ≥ 0.
+    phi : float
+        Polar angle in rad in the cell's own frame (orientation 0): ``x = ρ cos φ`` to the
+        right, ``y = ρ sin φ`` downwards.
+
+    Examples
+    --------
+    >>> from v1pushpull.cells import Subunit
+    >>> unit = Subunit("on", 2.2, 3.0, 0.0)
+    >>> unit.x, unit.y
+    (3.0, 0.0)
+    """
+
+    polarity: Polarity
+    sigma: float
+    rho: float
+    phi: float
+
+    def __post_init__(self) -> None:
+        if self.polarity not in ("on", "off"):
+            raise ValueError(f"polarity must be 'on' or 'off', got {self.polarity!r}")
+        object.__setattr__(self, "sigma", check_positive(self.sigma, "sigma"))
+        object.__setattr__(self, "rho", check_positive(self.rho, "rho", allow_zero=True))
+        object.__setattr__(self, "phi", _check_real(self.phi, "phi"))
+
+    @property
+    def x(self) -> float:
+        """Horizontal position in px (to the right) at orientation 0."""
+        return self.rho * math.cos(self.phi)
+
+    @property
+    def y(self) -> float:
+        """Vertical position in px (downwards) at orientation 0."""
+        return self.rho * math.sin(self.phi)
+
+
+@dataclass(frozen=True)
+class SubunitSet:
+    """The subunits of a CORF cell and the width of their weighting function.
+
+    Parameters
+    ----------
+    subunits : sequence of Subunit
+        At least one subunit.
+    weight_sigma : float
+        σ̂ in px of the weights ``wᵢ = exp(−ρᵢ²/(2σ̂²))`` of the geometric mean [A12]_
+        (``max(ρ)/3`` of the ρ list when configured from a prototype).
+
+    Examples
+    --------
+    >>> from v1pushpull.cells import Subunit, SubunitSet
+    >>> units = SubunitSet((Subunit("on", 2.0, 2.0, 0.0), Subunit("off", 2.0, 2.0, 3.1416)), 2.0)
+    >>> len(units), units.weights.tolist()
+    (2, [0.5, 0.5])
+    """
+
+    subunits: tuple[Subunit, ...]
+    weight_sigma: float
+
+    def __post_init__(self) -> None:
+        units = tuple(self.subunits)
+        if not units or not all(isinstance(u, Subunit) for u in units):
+            raise ValueError(f"subunits must be a non-empty sequence of Subunit, got {units!r}")
+        object.__setattr__(self, "subunits", units)
+        object.__setattr__(self, "weight_sigma", check_positive(self.weight_sigma, "weight_sigma"))
+
+    def __len__(self) -> int:
+        return len(self.subunits)
+
+    def __iter__(self) -> Iterator[Subunit]:
+        return iter(self.subunits)
+
+    def __getitem__(self, index: int) -> Subunit:
+        return self.subunits[index]
+
+    @property
+    def polarities(self) -> tuple[str, ...]:
+        """Polarity of each subunit."""
+        return tuple(u.polarity for u in self.subunits)
+
+    @property
+    def sigmas(self) -> np.ndarray:
+        """DoG σ of each subunit in px."""
+        return np.array([u.sigma for u in self.subunits])
+
+    @property
+    def rhos(self) -> np.ndarray:
+        """Distance ρ of each subunit from the centre in px."""
+        return np.array([u.rho for u in self.subunits])
+
+    @property
+    def phis(self) -> np.ndarray:
+        """Polar angle φ of each subunit in rad (orientation 0)."""
+        return np.array([u.phi for u in self.subunits])
+
+    @property
+    def weights(self) -> np.ndarray:
+        """Weights ``exp(−ρ²/(2σ̂²))`` of the geometric mean, normalised to sum 1."""
+        raw = np.exp(-(self.rhos**2) / (2.0 * self.weight_sigma**2))
+        return raw / raw.sum()
+
+    def positions(self, orientation: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Subunit positions ``(x, y)`` in px when the cell has orientation θ (rad)."""
+        angle = self.phis + float(orientation)
+        return self.rhos * np.cos(angle), self.rhos * np.sin(angle)
+
+    def shifts(self, orientations: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Integer shifts ``(dx, dy)``, shape (n_orientations, n_subunits), rounded half away
+        from zero: the response at pixel (i, j) reads the blurred map at (i + dy, j + dx)."""
+        theta = check_orientations(orientations)[:, None]
+        angle = self.phis[None, :] + theta
+        return _round_shift(self.rhos * np.cos(angle)), _round_shift(self.rhos * np.sin(angle))
+
+    def pull(self, shift: float = 4.0) -> SubunitSet:
+        """The antiphase (pull) subunits [A14]_: polarity inverted, each subunit moved
+        outward by ``shift`` px along the cell's x axis (``x − β`` for x < 0, ``x + β``
+        otherwise), σ unchanged. The weighting width σ̂ is kept from the push cell.
+
+        Examples
+        --------
+        >>> from v1pushpull.cells import Subunit, SubunitSet
+        >>> pull = SubunitSet((Subunit("on", 2.0, 3.0, 0.0),), 1.0).pull(4.0)
+        >>> pull[0].polarity, pull[0].rho
+        ('off', 7.0)
+        """
+        beta = check_positive(shift, "shift")
+        moved = []
+        for unit in self.subunits:
+            # snapped, so that mirror-image subunits (±φ) get bit-identical ρ and share a map
+            x = round(unit.x, _SNAP_DECIMALS)
+            x = x - beta if x < 0 else x + beta
+            y = round(unit.y, _SNAP_DECIMALS)
+            moved.append(
+                Subunit(
+                    "off" if unit.polarity == "on" else "on",
+                    unit.sigma,
+                    math.hypot(x, y),
+                    math.atan2(y, x),
+                )
+            )
+        return SubunitSet(tuple(moved), self.weight_sigma)
+
+    def to_dataset(self) -> xr.Dataset:
+        """The subunits as an :class:`xarray.Dataset` with dimension ``subunit``.
+
+        Examples
+        --------
+        >>> from v1pushpull.cells import CORFCell
+        >>> CORFCell().subunits.to_dataset()["rho"].attrs["units"]
+        'px'
+        """
+        x, y = self.positions(0.0)
+        px = {"units": "px"}
+        return xr.Dataset(
+            {
+                "polarity": ("subunit", np.array(self.polarities)),
+                "sigma": ("subunit", self.sigmas, px),
+                "rho": ("subunit", self.rhos, px),
+                "phi": ("subunit", self.phis, {"units": "rad"}),
+                "x": ("subunit", x, px),
+                "y": ("subunit", y, px),
+                "weight": ("subunit", self.weights),
+            },
+            coords={"subunit": np.arange(len(self))},
+            attrs={"weight_sigma": self.weight_sigma, "weight_sigma_units": "px"},
+        )
+
+
+def _x_coordinates(size: int) -> np.ndarray:
+    return np.arange(size, dtype=np.float64) - size // 2
+
+
+def edge_prototype(size: int) -> np.ndarray:
+    """Vertical step edge through the centre, dark (0) left, bright (1) right.
+
+    The centre column ``size // 2`` has the value 0.5, so the edge lies exactly on it and the
+    on and off LGN responses are mirror images of each other.
+
+    Examples
+    --------
+    >>> from v1pushpull.cells import edge_prototype
+    >>> edge_prototype(5)[0].tolist()
+    [0.0, 0.0, 0.5, 1.0, 1.0]
+    """
+    x = _x_coordinates(int(size))
+    row = np.where(x > 0, 1.0, np.where(x < 0, 0.0, 0.5))
+    return np.tile(row, (int(size), 1))
+
+
+def line_prototype(size: int, width: int = 1) -> np.ndarray:
+    """Vertical bright line (1 on 0) of ``width`` px (odd) through the centre.
+
+    Examples
+    --------
+    >>> from v1pushpull.cells import line_prototype
+    >>> line_prototype(5, 3)[0].tolist()
+    [0.0, 1.0, 1.0, 1.0, 0.0]
+    """
+    x = _x_coordinates(int(size))
+    row = np.where(np.abs(x) <= (int(width) - 1) // 2, 1.0, 0.0)
+    return np.tile(row, (int(size), 1))
+
+
+def _circular_peaks(values: np.ndarray) -> np.ndarray:
+    """Indices of the local maxima of a circular sequence (a plateau counts once)."""
+    n = values.size
+    peaks, _ = scipy.signal.find_peaks(np.concatenate([values, values, values]))
+    return np.sort(peaks[(peaks >= n) & (peaks < 2 * n)] - n)
+
+
+def configure_subunits(
+    prototype: Any,
+    sigma: float,
+    rho: Sequence[float],
+    threshold: float = 0.1,
+    *,
+    weight_sigma: float | None = None,
+    n_angles: int = 360,
+) -> SubunitSet:
+    """Configure CORF subunits from a prototype stimulus [A12]_.
+
+    The rectified on and off DoG responses to the prototype are sampled on circles of radius
+    ρ around its centre (``n_angles`` equal steps, bilinear interpolation); every local
+    maximum along a circle that reaches ``threshold`` × (the largest sampled value) becomes a
+    subunit with that polarity, ρ and angle φ.
+
+    Parameters
+    ----------
+    prototype : array, shape (S, S)
+        The preferred stimulus at orientation 0, any real 2-D array (moved to the host),
+        centre at ``(S // 2, S // 2)``. :func:`edge_prototype` or :func:`line_prototype`.
+    sigma : float
+        DoG σ in px, > 0.
+    rho : sequence of float
+        Circle radii in px, > 0; every circle must lie inside the prototype.
+    threshold : float, optional
+        t1 in (0, 1], relative to the largest sampled response (default 0.1).
+    weight_sigma : float, optional
+        σ̂ of the weighting function in px (default ``max(rho)/3``).
+    n_angles : int, optional
+        Samples per circle (default 360, 1° steps).
+
+    Returns
+    -------
+    SubunitSet
+
+    Raises
+    ------
+    ValueError
+        If a parameter is out of range, a circle leaves the prototype, or no subunit passes
+        the threshold.
+
+    Examples
+    --------
+    >>> from v1pushpull.cells import configure_subunits, edge_prototype
+    >>> units = configure_subunits(edge_prototype(61), 2.2, [2.1325, 4.5128, 9.369, 19.18])
+    >>> sorted(set(units.polarities))
+    ['off', 'on']
+    """
+    from .._backend import to_numpy
+
+    image = np.asarray(to_numpy(prototype), dtype=np.float64)
+    if image.ndim != 2 or not np.all(np.isfinite(image)):
+        raise ValueError(f"prototype must be a finite 2-D image, got shape {image.shape}")
+    sigma = check_positive(sigma, "sigma")
+    radii = _check_rho(rho)
+    threshold = check_positive(threshold, "threshold")
+    if threshold > 1:
+        raise ValueError(
+            f"threshold must be in (0, 1] (relative to the maximum), got {threshold!r}"
+        )
+    if isinstance(n_angles, bool) or not isinstance(n_angles, numbers.Integral) or n_angles < 8:
+        raise ValueError(f"n_angles must be an int >= 8, got {n_angles!r}")
+    weight_sigma = radii.max() / 3.0 if weight_sigma is None else weight_sigma
+    centre_y, centre_x = image.shape[0] // 2, image.shape[1] // 2
+    room = min(centre_y, centre_x, image.shape[0] - 1 - centre_y, image.shape[1] - 1 - centre_x)
+    if radii.max() > room:
+        raise ValueError(
+            f"the prototype ({image.shape[0]}×{image.shape[1]} px) is too small for rho = "
+            f"{radii.max():g} px; it needs at least {2 * math.ceil(radii.max()) + 1} px a side"
+        )
+    dog = dog_kernel(sigma)
+    linear = ndi.correlate(image, dog, mode="mirror")
+    lgn = {"on": np.maximum(linear, 0.0), "off": np.maximum(-linear, 0.0)}
+    angles = 2.0 * np.pi * np.arange(n_angles) / n_angles
+    samples = {}
+    for polarity, response in lgn.items():
+        for radius in radii:
+            rows = centre_y + radius * np.sin(angles)
+            cols = centre_x + radius * np.cos(angles)
+            samples[polarity, radius] = ndi.map_coordinates(response, [rows, cols], order=1)
+    largest = max(float(s.max()) for s in samples.values())
+    units = []
+    if largest > 0:
+        for (polarity, radius), values in samples.items():
+            for index in _circular_peaks(values):
+                if values[index] >= threshold * largest:
+                    units.append(Subunit(polarity, sigma, float(radius), float(angles[index])))
+    if not units:
+        raise ValueError(
+            f"no subunit passes threshold t1 = {threshold:g} × the largest LGN response on the "
+            f"circles rho = {radii.tolist()} (largest = {largest:.3g}); lower `threshold` or use "
+            "a prototype with oriented structure at these radii"
+        )
+    units.sort(key=lambda u: (u.rho, u.polarity, u.phi))
+    return SubunitSet(tuple(units), weight_sigma)
+
+
+def _check_rho(rho: Any) -> np.ndarray:
+    try:
+        radii = np.asarray(rho, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"rho must be a sequence of real numbers (px), got {rho!r}") from None
+    if radii.ndim != 1 or radii.size == 0:
+        raise ValueError(f"rho must be a non-empty 1-D sequence of radii in px, got {rho!r}")
+    if not np.all(np.isfinite(radii)) or np.any(radii <= 0):
+        raise ValueError(f"rho must hold finite radii > 0 px, got {rho!r}")
+    return radii
+
+
+def _gaussian_taps(radius: int) -> list[float]:
+    """Unit-sum 1-D Gaussian of half-size ``radius`` and std ``radius/3`` (released code)."""
+    if radius == 0:
+        return [1.0]
+    offsets = np.arange(-radius, radius + 1, dtype=np.float64)
+    taps = np.exp(-(offsets**2) / (2.0 * (radius / 3.0) ** 2))
+    return (taps / taps.sum()).tolist()
+
+
+@dataclass(frozen=True)
+class CORFCell:
+    """CORF simple cell [A12]_: weighted geometric mean of blurred, shifted LGN subunits.
+
+    Parameters
+    ----------
+    sigma : float, optional
+        DoG σ of the LGN subunits in px (default 2.2).
+    rho : sequence of float, optional
+        Radii ρ in px of the circles on which subunits are sought (default
+        :func:`default_rho` of σ).
+    threshold : float, optional
+        t1 in (0, 1]: a local maximum of the prototype's LGN response becomes a subunit if it
+        reaches t1 × the largest one (default 0.1).
+    prototype : {"edge", "line"}, optional
+        Preferred stimulus at orientation 0: a vertical step edge, bright on the right
+        (default; an edge-selective, polarity-specific cell), or a bright vertical line.
+    line_width : int, optional
+        Width in px (odd) of the line prototype (default 1).
+    blur_sigma0, blur_alpha : float, optional
+        Blur growth σ₀ = 2 and α = 0.9: a subunit at distance ρ is blurred by a Gaussian of
+        half-size ``r = round((σ₀ + αρ)/2)`` px and std ``r/3``, as in the released code.
+    subunits : SubunitSet, optional
+        Explicit subunits; when given, ``sigma``, ``rho``, ``threshold`` and ``prototype``
+        are not used. After construction this field always holds the cell's subunits.
+    padding : {"reflect", "symmetric", "constant", "wrap"}, optional
+        How images are extended beyond their borders (default ``"reflect"``).
+
+    Raises
+    ------
+    ValueError
+        If a parameter is out of range or no subunit passes the threshold.
+
+    Notes
+    -----
+    Orientation θ rotates the subunit layout by θ (rad), with this library's convention: the
+    cell with orientation θ prefers ``step_edge(size, θ)``, bright where
+    ``x cos θ + y sin θ ≥ 0``. Edge cells are polarity specific, so orientations span
+    [0, 2π). See the module notes for the implementation and the LGN rectification floor.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from v1pushpull.cells import CORFCell
+    >>> from v1pushpull.stimuli import step_edge
+    >>> cell = CORFCell()
+    >>> orientations = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+    >>> responses = cell.response(step_edge(64, 0.0), orientations)
+    >>> responses.shape
+    (8, 64, 64)
+    >>> int(responses[:, 32, 32].argmax())
+    0
+    """
+
+    sigma: float = 2.2
+    rho: tuple[float, ...] | None = None
+    threshold: float = 0.1
+    prototype: Literal["edge", "line"] = "edge"
+    line_width: int = 1
+    blur_sigma0: float = 2.0
+    blur_alpha: float = 0.9
+    subunits: SubunitSet | None = field(default=None, repr=False)
+    padding: Padding = "reflect"
+
+    def __post_init__(self) -> None:
+        check_positive(self.blur_sigma0, "blur_sigma0", allow_zero=True)
+        check_positive(self.blur_alpha, "blur_alpha", allow_zero=True)
+        if self.padding not in PADDING_MODES:
+            raise ValueError(f"padding must be one of {PADDING_MODES}, got {self.padding!r}")
+        if self.subunits is not None:
+            if not isinstance(self.subunits, SubunitSet):
+                raise TypeError(
+                    f"subunits must be a SubunitSet, got {type(self.subunits).__name__}"
+                )
+            return
+        sigma = check_positive(self.sigma, "sigma")
+        rho = default_rho(sigma) if self.rho is None else tuple(_check_rho(self.rho).tolist())
+        object.__setattr__(self, "rho", rho)
+        if self.prototype not in ("edge", "line"):
+            raise ValueError(f"prototype must be 'edge' or 'line', got {self.prototype!r}")
+        width = self.line_width
+        if (
+            isinstance(width, bool)
+            or not isinstance(width, numbers.Integral)
+            or width < 1
+            or (width % 2 == 0)
+        ):
+            raise ValueError(f"line_width must be an odd positive int (px), got {width!r}")
+        size = 2 * (math.ceil(max(rho)) + int(3.0 * sigma + 0.5) + 2) + 1
+        image = edge_prototype(size) if self.prototype == "edge" else line_prototype(size, width)
+        object.__setattr__(self, "subunits", configure_subunits(image, sigma, rho, self.threshold))
+
+    def blur_radius(self, rho: float) -> int:
+        """Half-size r in px of the blur of a subunit at distance ρ: round((σ₀ + αρ)/2)."""
+        return int(_round_shift(np.array([(self.blur_sigma0 + self.blur_alpha * rho) / 2.0]))[0])
+
+    @property
+    def support(self) -> int:
+        """Smallest image side in px the cell accepts: ``2·ceil(max ρ) + 1``."""
+        return 2 * math.ceil(float(self.subunits.rhos.max())) + 1
+
+    def pull_cell(self, shift: float = 4.0) -> CORFCell:
+        """The antiphase (pull) cell of [A14]_: see :meth:`SubunitSet.pull`.
+
+        Examples
+        --------
+        >>> from v1pushpull.cells import CORFCell
+        >>> cell = CORFCell()
+        >>> set(cell.pull_cell().subunits.polarities) == set(cell.subunits.polarities)
+        True
+        """
+        return CORFCell(
+            blur_sigma0=self.blur_sigma0,
+            blur_alpha=self.blur_alpha,
+            subunits=self.subunits.pull(shift),
+            padding=self.padding,
+        )
+
+    def response(self, images: Any, orientations: Any) -> Any:
+        """CORF responses ``Π sᵢ^wᵢ`` (weights summing to 1) at each orientation.
+
+        Parameters
+        ----------
+        images : array, shape (..., H, W)
+            Real floating images of any backend, at least :attr:`support` px on each side.
+        orientations : float or 1-D sequence of float
+            Orientations θ in rad, typically ``2πk/n`` (edge cells are polarity specific).
+
+        Returns
+        -------
+        array, shape (..., n_orientations, H, W)
+            Non-negative responses, same backend, device and dtype as ``images``.
+
+        Raises
+        ------
+        TypeError
+            If ``images`` is not a real floating array.
+        ValueError
+            If ``orientations`` is not 1-D, or the images are smaller than the support.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from v1pushpull.cells import CORFCell
+        >>> CORFCell().response(np.full((2, 48, 48), 0.5), [0.0, np.pi]).max()
+        0.0
+        """
+        return geometric_mean_responses(images, orientations, [self], lambda rs: rs[0])
+
+    def linear_receptive_fields(
+        self,
+        orientations: Any,
+        size: int | None = None,
+        *,
+        xp: ModuleType | None = None,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> Any:
+        """The cell as one linear filter: ``Σ wᵢ·sᵢ·(DoG_σ ∗ G_rᵢ)`` shifted to each subunit.
+
+        ``sᵢ`` is +1 for on and −1 for off subunits, the weights sum to 1. It is the linear
+        receptive field the cell would have without rectification and with an arithmetic
+        instead of a geometric mean (used by ``to_torch_layer("corf")``).
+
+        Parameters
+        ----------
+        orientations : float or 1-D sequence of float
+            Orientations θ in rad.
+        size : int, optional
+            Side in px (odd recommended); default just large enough for every subunit kernel.
+            Smaller sizes crop around the centre.
+        xp, device, dtype :
+            Array library, device and dtype of the result (default NumPy, float64).
+
+        Returns
+        -------
+        array, shape (n_orientations, size, size)
+
+        Examples
+        --------
+        >>> from v1pushpull.cells import CORFCell
+        >>> fields = CORFCell().linear_receptive_fields([0.0])
+        >>> fields.shape[0], bool(abs(fields.sum()) < 1e-9)
+        (1, True)
+        """
+        theta = check_orientations(orientations)
+        units = self.subunits
+        dx, dy = units.shifts(theta)
+        kernels = []
+        for unit in units:
+            radius = self.blur_radius(unit.rho)
+            taps = np.array(_gaussian_taps(radius))
+            blurred = scipy.signal.convolve(dog_kernel(unit.sigma), np.outer(taps, taps))
+            kernels.append(blurred if unit.polarity == "on" else -blurred)
+        half = max(k.shape[0] // 2 for k in kernels)
+        reach = int(max(np.abs(dx).max(), np.abs(dy).max())) + half
+        full = 2 * reach + 1
+        fields = np.zeros((theta.size, full, full))
+        for i in range(theta.size):
+            for j, (kernel, weight) in enumerate(zip(kernels, units.weights, strict=True)):
+                k = kernel.shape[0] // 2
+                row, col = reach + dy[i, j], reach + dx[i, j]
+                fields[i, row - k : row + k + 1, col - k : col + k + 1] += weight * kernel
+        if size is not None:
+            if isinstance(size, bool) or not isinstance(size, numbers.Integral) or size < 1:
+                raise ValueError(f"size must be a positive int (px), got {size!r}")
+            canvas = np.zeros((theta.size, max(size, full), max(size, full)))
+            offset = (canvas.shape[-1] - full) // 2
+            canvas[:, offset : offset + full, offset : offset + full] = fields
+            start = canvas.shape[-1] // 2 - size // 2
+            fields = canvas[:, start : start + size, start : start + size]
+        namespace, real_dtype = creation_context(xp, device, dtype)
+        return asarray_on(namespace, fields, device=device, dtype=real_dtype)
+
+
+def _separable_blur(
+    xp: ModuleType, lgn: Any, pad: int, shift: int, radius: int, height: int, width: int
+) -> Any:
+    """Blur the valid window of a padded LGN map needed for shifts up to ``shift`` px.
+
+    ``lgn`` holds the image at offset ``pad``; the result holds the blurred map at offset
+    ``shift``, shape (..., H + 2·shift, W + 2·shift). Direct sums of non-negative terms keep
+    exact zeros where no LGN response lies within the blur.
+    """
+    taps = _gaussian_taps(radius)
+    start = pad - shift - radius
+    rows, cols = height + 2 * shift, width + 2 * shift
+    columns = slice(start, start + cols + 2 * radius)
+    # the first product is a fresh array, so the in-place sums never touch ``lgn``
+    vertical = taps[0] * lgn[..., start : start + rows, columns]
+    for a in range(1, len(taps)):
+        vertical += taps[a] * lgn[..., start + a : start + a + rows, columns]
+    blurred = taps[0] * vertical[..., :, 0:cols]
+    for b in range(1, len(taps)):
+        blurred += taps[b] * vertical[..., :, b : b + cols]
+    return blurred
+
+
+def geometric_mean_responses(
+    images: Any,
+    orientations: Any,
+    cells: Sequence[CORFCell],
+    combine: Callable[[list[Any]], Any],
+) -> Any:
+    """Responses of one or more CORF cells, combined per orientation (internal engine).
+
+    The cells share the DoG responses; ``combine`` maps the list of per-cell responses at one
+    orientation, each (..., H, W), to the output at that orientation (e.g. push − k·pull).
+    """
+    images, xp = as_float_images(images)
+    theta = check_orientations(orientations)
+    for cell in cells:
+        check_image_size(images, cell.support, "CORF cell's support (2·ceil(max ρ) + 1)")
+    height, width = (int(n) for n in images.shape[-2:])
+
+    # Unique maps: one per (cell, polarity, σ, ρ); the weight is folded into the stored log.
+    keys: dict[tuple[int, str, float, float], int] = {}
+    entries = []  # per cell: (map index per subunit, dx, dy)
+    shifts_needed: dict[int, int] = {}
+    weights: dict[int, float] = {}
+    for c, cell in enumerate(cells):
+        units = cell.subunits
+        dx, dy = units.shifts(theta)
+        index = np.empty(len(units), dtype=np.int64)
+        for j, (unit, weight) in enumerate(zip(units, units.weights, strict=True)):
+            key = (c, unit.polarity, unit.sigma, unit.rho)
+            m = keys.setdefault(key, len(keys))
+            index[j] = m
+            weights[m] = float(weight)
+            reach = int(max(np.abs(dx[:, j]).max(), np.abs(dy[:, j]).max()))
+            shifts_needed[m] = max(shifts_needed.get(m, 0), reach)
+        entries.append((index, dx, dy))
+    radii = {m: cells[key[0]].blur_radius(key[3]) for key, m in keys.items()}
+    pad = max(shifts_needed[m] + radii[m] for m in keys.values())
+
+    maps: dict[int, Any] = {}
+    scale = xp.max(xp.abs(images), axis=(-2, -1), keepdims=True)
+    floor = _FLOOR_EPS * float(xp.finfo(images.dtype).eps) * scale
+    padding = cells[0].padding
+    padded = pad_images(images, ((pad, pad), (pad, pad)), padding)
+    device = device_of(images)
+    sigmas = sorted({key[2] for key in keys})
+    # Buffers are released as soon as possible and updated in place: the peak memory is the
+    # stored maps plus a handful of image-sized buffers.
+    for position, sigma in enumerate(sigmas):
+        kernel = dog_kernel(sigma, xp=xp, device=device, dtype=images.dtype)
+        linear = filter_bank(padded, kernel, padding, check_finite=False)
+        if position == len(sigmas) - 1:
+            del padded
+        for polarity in ("on", "off"):
+            if polarity == "off":
+                linear *= -1.0
+            wanted = [(key, m) for key, m in keys.items() if key[1:3] == (polarity, sigma)]
+            if not wanted:
+                continue
+            lgn = xp.where(linear > floor, linear, 0.0)
+            if polarity == "off":
+                del linear
+            for _, m in wanted:
+                logged = _separable_blur(xp, lgn, pad, shifts_needed[m], radii[m], height, width)
+                with np.errstate(divide="ignore"):
+                    logged = xp.log(logged)
+                logged *= weights[m]
+                maps[m] = logged
+                del logged
+            del lgn
+
+    batch = tuple(images.shape[:-2])
+    out = xp.empty((*batch, theta.size, height, width), dtype=images.dtype, device=device)
+    for i in range(theta.size):
+        per_cell = []
+        for index, dx, dy in entries:
+            total = None
+            for j, m in enumerate(index):
+                s = shifts_needed[int(m)]
+                row, col = s + int(dy[i, j]), s + int(dx[i, j])
+                view = maps[int(m)][..., row : row + height, col : col + width]
+                if total is None:
+                    total = xp.asarray(view, copy=True)
+                else:
+                    total += view
+            per_cell.append(xp.exp(total))
+            del total
+        out[..., i, :, :] = combine(per_cell)
+        del per_cell
+    return out
