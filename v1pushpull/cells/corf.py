@@ -439,7 +439,11 @@ def configure_subunits(
         )
     dog = dog_kernel(sigma)
     linear = ndi.correlate(image, dog, mode="mirror")
-    lgn = {"on": np.maximum(linear, 0.0), "off": np.maximum(-linear, 0.0)}
+    floor = _FLOOR_EPS * np.finfo(np.float64).eps * float(np.abs(image).max())
+    lgn = {
+        "on": np.where(linear > floor, linear, 0.0),
+        "off": np.where(-linear > floor, -linear, 0.0),
+    }
     angles = 2.0 * np.pi * np.arange(n_angles) / n_angles
     samples = {}
     for polarity, response in lgn.items():
@@ -758,7 +762,10 @@ def geometric_mean_responses(
             shifts_needed[m] = max(shifts_needed.get(m, 0), reach)
         entries.append((index, dx, dy))
     radii = {m: cells[key[0]].blur_radius(key[3]) for key, m in keys.items()}
-    pad = max(shifts_needed[m] + radii[m] for m in keys.values())
+    # The DoG must be read up to the largest shift plus blur radius from the image; padding
+    # by its own radius too makes those values depend on the image extension mode only.
+    dog_radius = max(int(3.0 * key[2] + 0.5) for key in keys)
+    pad = max(shifts_needed[m] + radii[m] for m in keys.values()) + dog_radius
 
     maps: dict[int, Any] = {}
     scale = xp.max(xp.abs(images), axis=(-2, -1), keepdims=True)

@@ -1,0 +1,264 @@
+"""CORF simple cell: configuration, an independent reference implementation, selectivity,
+rotation equivariance, the exact-zero property, the linear receptive field, backends, errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+
+from v1pushpull.cells import (
+    CORFCell,
+    Subunit,
+    SubunitSet,
+    configure_subunits,
+    default_rho,
+    edge_prototype,
+    line_prototype,
+)
+from v1pushpull.kernels import dog_kernel
+from v1pushpull.stimuli import bar, step_edge
+
+ORIENTATIONS = np.linspace(0.0, 2.0 * np.pi, 24, endpoint=False)
+DISC = np.hypot(*(np.mgrid[:72, :72] - 36)) <= 16
+
+
+def reference_corf(image: np.ndarray, orientations: np.ndarray, cell: CORFCell) -> np.ndarray:
+    """The released code's structure, written independently of the library's engine: per
+    orientation and subunit a SciPy Gaussian blur and an ``np.roll``, then the weighted
+    product of powers ``Π sᵢ^wᵢ``."""
+    height, width = image.shape
+    units = cell.subunits
+    pad = 2 * math.ceil(units.rhos.max()) + 2 * cell.blur_radius(units.rhos.max()) + 2
+    padded = np.pad(image, pad, mode="reflect")
+    floor = 64 * np.finfo(image.dtype).eps * np.abs(image).max()
+    linear = ndi.correlate(padded, dog_kernel(units[0].sigma), mode="mirror")
+    lgn = {
+        "on": np.where(linear > floor, linear, 0.0),
+        "off": np.where(-linear > floor, -linear, 0.0),
+    }
+    out = np.empty((orientations.size, height, width))
+    for i, theta in enumerate(orientations):
+        product = np.ones((height, width))
+        for unit, weight in zip(units, units.weights, strict=True):
+            # MATLAB round: half away from zero
+            dx = int(np.sign(c := unit.rho * np.cos(unit.phi + theta)) * np.floor(abs(c) + 0.5))
+            dy = int(np.sign(s := unit.rho * np.sin(unit.phi + theta)) * np.floor(abs(s) + 0.5))
+            radius = cell.blur_radius(unit.rho)
+            blurred = ndi.gaussian_filter(
+                lgn[unit.polarity], radius / 3, truncate=3.0, mode="mirror"
+            )
+            shifted = np.roll(blurred, (-dy, -dx), axis=(0, 1))[
+                pad : pad + height, pad : pad + width
+            ]
+            product *= shifted**weight
+        out[i] = product
+    return out
+
+
+@pytest.fixture(scope="module")
+def cell() -> CORFCell:
+    return CORFCell()
+
+
+def test_default_rho_table():
+    assert default_rho(1.0) == (1.4135, 3.0310, 6.9796, 14.38)
+    assert default_rho(2.2) == (2.1325, 4.5128, 9.369, 19.18)
+    assert default_rho(3.0) == (3.0515, 6.1992, 12.6488, 24.62)
+    assert default_rho(5.0) == (3.3021, 4.7877, 9.2467, 18.08, 34.43)
+    with pytest.raises(ValueError, match="no default rho"):
+        default_rho(6.0)
+
+
+def test_edge_cell_layout_is_mirror_symmetric(cell):
+    """On subunits on the bright (right) side, off subunits mirror them, as the edge is."""
+    data = cell.subunits.to_dataset()
+    on = data.where(data.polarity == "on", drop=True)
+    off = data.where(data.polarity == "off", drop=True)
+    assert len(cell.subunits) == 16
+    assert np.all(on.x.values > 0) and np.all(off.x.values < 0)
+    on_points = sorted(zip(on.x.values.round(6), on.y.values.round(6), strict=True))
+    off_points = sorted(zip((-off.x.values).round(6), off.y.values.round(6), strict=True))
+    assert on_points == off_points
+    assert set(np.round(data.rho.values, 4)) == set(default_rho(2.2))
+    # weights exp(−ρ²/(2σ̂²)), σ̂ = max ρ / 3, normalised
+    raw = np.exp(-(data.rho.values**2) / (2 * (19.18 / 3) ** 2))
+    np.testing.assert_allclose(data.weight.values, raw / raw.sum())
+
+
+def test_response_matches_independent_reference(cell, rng):
+    image = ndi.gaussian_filter(rng.random((56, 60)), 1.5)
+    ours = cell.response(image, ORIENTATIONS[::5])
+    expected = reference_corf(image, ORIENTATIONS[::5], cell)
+    np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-12)
+    assert (ours == 0).any() and (ours > 0).any()
+
+
+def test_prefers_its_edge_at_each_orientation(cell):
+    """Over a sweep of 24 orientations the centre response peaks at the edge's orientation;
+    the opposite polarity gives (near) zero, exactly zero for axis-aligned edges."""
+    for k in (0, 3, 6, 11, 17):
+        edge = step_edge(72, ORIENTATIONS[k])
+        tuning = cell.response(edge, ORIENTATIONS)[:, 36, 36]
+        assert int(np.argmax(tuning)) == k
+        assert tuning[k] > 0.05
+        opposite = cell.response(step_edge(72, ORIENTATIONS[k], polarity="dark"), ORIENTATIONS[k])
+        # within 16 px of the centre (mirror padding makes new edges near oblique corners);
+        # oblique edges are pixel staircases, which excite both polarities a little
+        assert float(opposite[0][DISC].max()) <= 0.01 * tuning[k]
+        if k % 6 == 0:
+            assert float(opposite.max()) == 0.0
+
+
+def test_exact_zero_when_one_subunit_is_silent():
+    """A lone on-subunit pair: one reads a bright patch, the other a uniform region (LGN 0),
+    so the geometric mean is exactly 0 — while either subunit alone responds."""
+    units = (Subunit("on", 2.0, 10.0, 0.0), Subunit("on", 2.0, 10.0, math.pi))
+    pair = CORFCell(subunits=SubunitSet(units, 5.0))
+    image = np.full((64, 64), 0.5)
+    image[30:34, 40:44] = 1.0  # a bright square 10 px right of the centre (32, 32)
+    response = pair.response(image, [0.0])[0]
+    assert response[32, 32] == 0.0
+    alone = CORFCell(subunits=SubunitSet(units[:1], 5.0)).response(image, [0.0])[0]
+    assert alone[32, 32] > 1e-3
+
+
+@pytest.mark.parametrize("k", [1, -1, 2])
+def test_rotation_by_90_degrees_permutes_channels(cell, rng, k):
+    image = rng.random((64, 64))
+    responses = cell.response(image, ORIENTATIONS)
+    rotated = cell.response(np.rot90(image, k).copy(), ORIENTATIONS)
+    # np.rot90 turns the image by −90°·k in (x right, y down) coordinates
+    expected = np.rot90(np.roll(responses, -6 * k, axis=0), k, axes=(-2, -1))
+    np.testing.assert_allclose(rotated, expected, rtol=1e-7, atol=1e-12)
+
+
+def test_batch_shape_and_independence(cell, rng):
+    images = rng.random((2, 3, 48, 48)).astype(np.float32)
+    responses = cell.response(images, ORIENTATIONS[:4])
+    assert responses.shape == (2, 3, 4, 48, 48) and responses.dtype == np.float32
+    np.testing.assert_allclose(responses[1, 2], cell.response(images[1, 2], ORIENTATIONS[:4]))
+
+
+def test_line_cell_is_symmetric_and_prefers_lines():
+    line_cell = CORFCell(prototype="line", line_width=3)
+    assert set(line_cell.subunits.polarities) == {"on", "off"}
+    stimulus = bar(72, 0.0, 3.0)
+    tuning = line_cell.response(stimulus, [0.0, np.pi / 2, np.pi])[:, 36, 36]
+    assert tuning[0] == pytest.approx(tuning[2], rel=1e-6)
+    assert tuning[0] > 10 * tuning[1]
+
+
+def test_linear_receptive_field_on_a_paraboloid():
+    """For on subunits only, on ``I = −c(x² + y²)`` every LGN response is the same constant
+    (DoG ⋆ x² = −1.5σ² in the continuum), so the geometric mean equals the arithmetic mean
+    and the cell's response equals its linear receptive field applied to the image."""
+    units = SubunitSet(
+        tuple(Subunit("on", 2.0, rho, phi) for rho, phi in [(0, 0), (3, 0.5), (6, 2.0), (9, 4)]),
+        3.0,
+    )
+    cell = CORFCell(subunits=units)
+    size = 81
+    y, x = np.mgrid[:size, :size] - size // 2
+    image = -0.001 * (x**2 + y**2)
+    theta = 0.7
+    response = cell.response(image, [theta])[0, 40, 40]
+    field = cell.linear_receptive_fields([theta])[0]
+    half = field.shape[0] // 2
+    linear = float((field * image[40 - half : 41 + half, 40 - half : 41 + half]).sum())
+    assert response == pytest.approx(linear, rel=1e-9)
+    assert response == pytest.approx(0.001 * 1.5 * 2.0**2, rel=0.05)
+
+
+def test_linear_receptive_fields_shape_and_rotation(cell):
+    fields = cell.linear_receptive_fields(ORIENTATIONS[[0, 6]])
+    np.testing.assert_allclose(fields[1], np.rot90(fields[0], -1), atol=1e-15)
+    np.testing.assert_allclose(fields.sum(axis=(-2, -1)), 0.0, atol=1e-12)
+    cropped = cell.linear_receptive_fields([0.0], size=21)
+    half = fields.shape[-1] // 2
+    np.testing.assert_allclose(cropped[0], fields[0, half - 10 : half + 11, half - 10 : half + 11])
+    # the on (bright-side) lobe is on the right at orientation 0
+    assert fields[0, half, half + 2] > 0 > fields[0, half, half - 2]
+
+
+def test_backends_agree(backend, cell, rng):
+    image = ndi.gaussian_filter(rng.random((2, 48, 48)), 1.0).astype(np.float32)
+    expected = cell.response(image, ORIENTATIONS[::4])
+    result = cell.response(backend.asarray(image, "float32"), ORIENTATIONS[::4])
+    assert result.dtype == backend.xp.float32
+    np.testing.assert_allclose(backend.to_numpy(result), expected, atol=1e-5)
+
+
+def test_linear_receptive_fields_on_backend(backend, cell):
+    fields = cell.linear_receptive_fields([0.0, 1.0], xp=backend.module, device=backend.device)
+    np.testing.assert_allclose(backend.to_numpy(fields), cell.linear_receptive_fields([0.0, 1.0]))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"sigma": 0.0}, "sigma"),
+        ({"sigma": float("nan")}, "sigma"),
+        ({"sigma": -2.0}, "sigma"),
+        ({"rho": (2.0, -1.0)}, "rho"),
+        ({"rho": (2.0, float("nan"))}, "rho"),
+        ({"rho": ()}, "rho"),
+        ({"threshold": 0.0}, "threshold"),
+        ({"threshold": 1.5}, "threshold"),
+        ({"prototype": "blob"}, "prototype"),
+        ({"prototype": "line", "line_width": 2}, "line_width"),
+        ({"blur_alpha": -1.0}, "blur_alpha"),
+        ({"padding": "edge"}, "padding"),
+    ],
+)
+def test_invalid_parameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        CORFCell(**kwargs)
+
+
+def test_no_subunit_passes_threshold():
+    with pytest.raises(ValueError, match="lower `threshold`"):
+        configure_subunits(np.full((61, 61), 0.5), 2.2, default_rho(2.2))
+
+
+def test_prototype_too_small():
+    with pytest.raises(ValueError, match="too small"):
+        configure_subunits(edge_prototype(21), 2.2, default_rho(2.2))
+
+
+def test_invalid_subunits():
+    with pytest.raises(ValueError, match="polarity"):
+        Subunit("both", 2.0, 1.0, 0.0)
+    with pytest.raises(ValueError, match="rho"):
+        Subunit("on", 2.0, -1.0, 0.0)
+    with pytest.raises(ValueError, match="subunits"):
+        SubunitSet((), 1.0)
+    with pytest.raises(TypeError, match="SubunitSet"):
+        CORFCell(subunits=[Subunit("on", 2.0, 1.0, 0.0)])
+
+
+def test_invalid_response_inputs(cell):
+    with pytest.raises(ValueError, match="smaller than"):
+        cell.response(np.zeros((30, 64)), [0.0])
+    with pytest.raises(ValueError, match="orientations"):
+        cell.response(np.zeros((64, 64)), np.zeros((2, 2)))
+    with pytest.raises(TypeError, match="floating"):
+        cell.response(np.zeros((64, 64), dtype=np.int64), [0.0])
+
+
+def test_pull_subunits():
+    units = CORFCell().subunits
+    pulled = units.pull(4.0)
+    for push, pull in zip(units, pulled, strict=True):
+        assert pull.polarity != push.polarity
+        assert pull.x == pytest.approx(push.x + math.copysign(4.0, push.x), abs=1e-9)
+        assert pull.y == pytest.approx(push.y, abs=1e-9)
+    with pytest.raises(ValueError, match="shift"):
+        units.pull(0.0)
+
+
+def test_prototypes():
+    assert edge_prototype(7)[3].tolist() == [0, 0, 0, 0.5, 1, 1, 1]
+    assert line_prototype(7, 3)[0].tolist() == [0, 0, 1, 1, 1, 0, 0]
