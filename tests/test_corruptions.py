@@ -1,0 +1,541 @@
+"""CIFAR-10-C corruptions and the MNIST protocol: statistics, references, severity order."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from v1pushpull._backend import device_of
+from v1pushpull.corruptions import (
+    CORRUPTIONS,
+    DEVICE_CORRUPTIONS,
+    HOST_CORRUPTIONS,
+    SEVERITY_PARAMETERS,
+    _motion_blur_host,
+    _plasma_fractal,
+    _zoom_factors,
+    additive_gaussian_noise,
+    contrast_poisson,
+    corrupt,
+)
+
+
+def _natural_batch(n: int = 4) -> np.ndarray:
+    """``n`` 32×32 RGB crops of skimage's astronaut on the 8-bit grid, float64 (N, 3, H, W)."""
+    from skimage import data
+
+    image = data.astronaut()[::4, ::4] / 255.0  # 128×128
+    crops = [image[32 * (k // 4) : 32 * (k // 4) + 32, 32 * (k % 4) : 32 * (k % 4) + 32]
+             for k in range(n)]  # fmt: skip
+    return np.stack(crops).transpose(0, 3, 1, 2)
+
+
+FROST = [np.random.default_rng(5).random((3, 48, 48))]
+
+
+def _corrupt(images, name, severity, **kwargs):
+    if name == "frost":
+        kwargs.setdefault("frost_images", FROST)
+    return corrupt(images, name, severity, **kwargs)
+
+
+def test_catalogue():
+    assert len(CORRUPTIONS) == 18 and "spatter" not in CORRUPTIONS
+    assert set(DEVICE_CORRUPTIONS) | set(HOST_CORRUPTIONS) == set(CORRUPTIONS)
+    assert not set(DEVICE_CORRUPTIONS) & set(HOST_CORRUPTIONS)
+    assert all(len(SEVERITY_PARAMETERS[name]) == 5 for name in CORRUPTIONS)
+    assert len(_zoom_factors(1.06)) == 7 and len(_zoom_factors(1.26)) == 26
+
+
+# --------------------------------------------------------------------------------------------
+# backends, dtype, quantisation, seeds
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CORRUPTIONS)
+def test_backend_dtype_device_preserved(backend, name):
+    images = _natural_batch(2).astype(np.float32)
+    expected = _corrupt(images, name, 3, seed=7)
+    out = _corrupt(backend.asarray(images, dtype="float32"), name, 3, seed=7)
+    assert type(out) is type(backend.asarray(images))
+    assert out.dtype == backend.xp.float32
+    assert device_of(out) == device_of(backend.asarray(images))
+    result = backend.to_numpy(out)
+    assert result.shape == images.shape
+    # random fields come from the host, so every backend gives the NumPy result; float
+    # differences (FFT filtering) may move a value across one grey level, rarely
+    assert np.max(np.abs(result - expected)) <= 1.0 / 255 + 1e-6
+    assert np.mean(result != expected) < 0.01
+
+
+@pytest.mark.parametrize("name", ["contrast", "gaussian_noise", "zoom_blur", "elastic_transform"])
+def test_quantized_output_is_on_the_8bit_grid(name):
+    images = _natural_batch(2)
+    out = corrupt(images, name, 4, seed=0)
+    assert np.array_equal(out * 255, np.round(out * 255))
+    raw = corrupt(images, name, 4, seed=0, quantize=False)
+    assert 0.0 <= raw.min() and raw.max() <= 1.0
+    assert not np.array_equal(raw * 255, np.round(raw * 255))
+    # quantisation truncates: each quantised value is the level at or just below the raw one
+    np.testing.assert_array_less(out - 1e-9, raw + 1e-5)
+    np.testing.assert_array_less(raw - 1e-9, out + 1 / 255)
+
+
+def test_quantization_is_idempotent_in_float32():
+    levels = np.arange(256, dtype=np.float32).reshape(1, 1, 16, 16) / np.float32(255)
+    # saturate is the identity on grey images: quantising must keep every float32 level k/255
+    # on level k (plain truncation of k/255·255 in float32 drops some to k − 1)
+    np.testing.assert_array_equal(corrupt(levels, "saturate", 1), levels)
+    # a constant image keeps its level exactly (contrast leaves the mean)
+    grey = np.full((1, 3, 8, 8), 77 / 255, dtype=np.float32)
+    np.testing.assert_array_equal(corrupt(grey, "contrast", 5) * 255, 77)
+
+
+RANDOM = ["gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "glass_blur",
+          "motion_blur", "snow", "frost", "fog", "elastic_transform"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", RANDOM)
+def test_seed_determinism(name):
+    images = _natural_batch(2)
+    first = _corrupt(images, name, 5, seed=3)
+    np.testing.assert_array_equal(first, _corrupt(images, name, 5, seed=3))
+    np.testing.assert_array_equal(first, _corrupt(images, name, 5, seed=np.random.default_rng(3)))
+    assert not np.array_equal(first, _corrupt(images, name, 5, seed=4))
+
+
+@pytest.mark.parametrize("name", sorted(set(CORRUPTIONS) - set(RANDOM) - {"jpeg_compression"}))
+def test_deterministic_corruptions_ignore_the_seed(name):
+    images = _natural_batch(2)
+    np.testing.assert_array_equal(
+        corrupt(images, name, 2, seed=1), corrupt(images, name, 2, seed=2)
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# severity order
+# --------------------------------------------------------------------------------------------
+
+
+def _distortions(name, images, **kwargs):
+    return np.array(
+        [
+            np.mean(np.abs(_corrupt(images, name, s, seed=11, **kwargs) - images))
+            for s in range(1, 6)
+        ]
+    )
+
+
+MONOTONE = ["gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "defocus_blur",
+            "zoom_blur", "gaussian_blur", "snow", "fog", "brightness", "contrast", "pixelate",
+            "jpeg_compression"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", MONOTONE)
+def test_severity_increases_distortion(name):
+    distortion = _distortions(name, _natural_batch(8))
+    assert np.all(np.diff(distortion) > 0), distortion
+
+
+def test_severity_order_motion_blur():
+    # (radius, σ) = (6, 2) and (8, 2) differ only in taps of weight < 1e-5, so 3 ≈ 4
+    distortion = _distortions("motion_blur", _natural_batch(8))
+    assert distortion[0] < distortion[1] < distortion[2] < distortion[4]
+    assert distortion[3] == pytest.approx(distortion[2], rel=0.01)
+
+
+def test_severity_order_glass_blur():
+    # (σ, iterations): (0.05, 1), (0.25, 1), (0.4, 1), (0.25, 2), (0.4, 2): with one shuffling
+    # pass more blur distorts more; two passes distort more than one. (At two passes the
+    # larger σ smooths the shuffled pixels back towards the original, so 5 is not above 4.)
+    distortion = _distortions("glass_blur", _natural_batch(8))
+    assert distortion[0] < distortion[1] < distortion[2] < min(distortion[3], distortion[4])
+
+
+def test_severity_order_saturate():
+    from skimage.color import rgb2hsv
+
+    images = _natural_batch(8)
+
+    def mean_saturation(batch):
+        return rgb2hsv(batch.transpose(0, 2, 3, 1))[..., 1].mean()
+
+    s = [mean_saturation(corrupt(images, "saturate", k)) for k in range(1, 6)]
+    clean = mean_saturation(images)
+    # scales 0.3, 0.1 desaturate; 1.5, 2 (+0.1), 2.5 (+0.2) saturate more and more
+    assert s[1] < s[0] < clean < s[2] < s[3] < s[4]
+
+
+def test_severity_order_elastic_transform():
+    # The release's affine range shrinks with severity (2.56 → 0.96 px) while the local
+    # displacement grows, so the pixel change *decreases*: a property of the constants.
+    distortion = _distortions("elastic_transform", _natural_batch(8))
+    assert np.all(np.diff(distortion) < 0), distortion
+
+
+def test_frost_blend_formula_and_order():
+    images = _natural_batch(2)
+    frost = [np.full((3, 40, 40), 0.8)]
+    for severity in range(1, 6):
+        image_weight, frost_weight = SEVERITY_PARAMETERS["frost"][severity - 1]
+        out = corrupt(images, "frost", severity, frost_images=frost, quantize=False)
+        np.testing.assert_allclose(out, np.clip(image_weight * images + frost_weight * 0.8, 0, 1))
+    # the frost weight never decreases and the image weight never increases
+    weights = np.array(SEVERITY_PARAMETERS["frost"])
+    assert np.all(np.diff(weights[:, 0]) <= 0) and np.all(np.diff(weights[:, 1]) >= 0)
+
+
+def test_frost_crops_come_from_the_frost_image():
+    ramp = np.broadcast_to(np.arange(64.0)[None, None, :] / 64, (1, 40, 64))
+    images = np.zeros((3, 1, 8, 8))
+    out = corrupt(images, "frost", 1, frost_images=[ramp], quantize=False, seed=0)
+    for image in out[:, 0]:
+        start = image[0, 0] / 0.2 * 64
+        np.testing.assert_allclose(image[0] / 0.2 * 64, start + np.arange(8), atol=1e-9)
+
+
+# --------------------------------------------------------------------------------------------
+# noise statistics
+# --------------------------------------------------------------------------------------------
+
+
+GREY = np.full((4, 3, 64, 64), 0.5)
+
+
+@pytest.mark.parametrize("severity", [1, 5])
+def test_gaussian_noise_variance(severity):
+    sigma = SEVERITY_PARAMETERS["gaussian_noise"][severity - 1]
+    noise = corrupt(GREY, "gaussian_noise", severity, seed=0, quantize=False) - GREY
+    assert noise.var() == pytest.approx(sigma**2, rel=0.03)
+    assert abs(noise.mean()) < 0.003
+
+
+def test_shot_noise_is_poisson():
+    photons = SEVERITY_PARAMETERS["shot_noise"][4]
+    images = np.full((8, 3, 64, 64), 0.3)
+    out = corrupt(images, "shot_noise", 5, seed=0, quantize=False)
+    assert out.mean() == pytest.approx(0.3, abs=0.002)
+    assert out.var() == pytest.approx(0.3 / photons, rel=0.03)
+    np.testing.assert_allclose(out * photons, np.round(out * photons), atol=1e-9)
+
+
+def test_impulse_noise_salt_and_pepper():
+    amount = SEVERITY_PARAMETERS["impulse_noise"][4]
+    out = corrupt(GREY, "impulse_noise", 5, seed=0, quantize=False)
+    salt, pepper = np.mean(out == 1.0), np.mean(out == 0.0)
+    assert salt + pepper == pytest.approx(amount, rel=0.05)
+    assert salt == pytest.approx(pepper, rel=0.1)
+    assert np.all((out == 0.5) | (out == 0) | (out == 1))
+
+
+def test_speckle_noise_variance_scales_with_intensity():
+    sigma = SEVERITY_PARAMETERS["speckle_noise"][4]
+    images = np.concatenate([np.full((4, 3, 32, 32), 0.2), np.full((4, 3, 32, 32), 0.6)])
+    noise = corrupt(images, "speckle_noise", 5, seed=0, quantize=False) - images
+    assert noise[:4].var() == pytest.approx((0.2 * sigma) ** 2, rel=0.05)
+    assert noise[4:].var() == pytest.approx((0.6 * sigma) ** 2, rel=0.05)
+
+
+@pytest.mark.parametrize("severity", range(1, 6))
+def test_contrast_scales_std_and_keeps_mean(severity):
+    factor = SEVERITY_PARAMETERS["contrast"][severity - 1]
+    images = _natural_batch(3)
+    out = corrupt(images, "contrast", severity, quantize=False)
+    np.testing.assert_allclose(out.std(axis=(2, 3)), factor * images.std(axis=(2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(out.mean(axis=(2, 3)), images.mean(axis=(2, 3)), rtol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# agreement with independent implementations
+# --------------------------------------------------------------------------------------------
+
+
+def _hsv_reference(images, channel, function):
+    from skimage.color import hsv2rgb, rgb2hsv
+
+    hsv = rgb2hsv(images.transpose(0, 2, 3, 1))
+    hsv[..., channel] = function(hsv[..., channel])
+    return np.clip(hsv2rgb(hsv), 0, 1).transpose(0, 3, 1, 2)
+
+
+@pytest.mark.parametrize("severity", range(1, 6))
+def test_brightness_and_saturate_match_skimage_hsv(severity):
+    images = _natural_batch(2)
+    images[0, :, :4, :4] = 0.3  # grey pixels: hue 0 in skimage
+    images[1, :, :4, :4] = 0.0  # black pixels
+    shift = SEVERITY_PARAMETERS["brightness"][severity - 1]
+    expected = _hsv_reference(images, 2, lambda v: np.clip(v + shift, 0, 1))
+    out = corrupt(images, "brightness", severity, quantize=False)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+    scale, offset = SEVERITY_PARAMETERS["saturate"][severity - 1]
+    expected = _hsv_reference(images, 1, lambda s: np.clip(s * scale + offset, 0, 1))
+    out = corrupt(images, "saturate", severity, quantize=False)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+
+
+def test_grey_images_brightness_and_saturate():
+    grey = _natural_batch(2)[:, :1]
+    out = corrupt(grey, "brightness", 5, quantize=False)
+    np.testing.assert_allclose(out, np.clip(grey + 0.3, 0, 1))
+    np.testing.assert_array_equal(corrupt(grey, "saturate", 5, quantize=False), grey)
+    # a grey RGB image brightens exactly like the one-channel image
+    rgb = np.repeat(grey, 3, axis=1)
+    np.testing.assert_allclose(corrupt(rgb, "brightness", 3)[:, :1], corrupt(grey, "brightness", 3))
+
+
+@pytest.mark.parametrize("severity", [1, 5])
+def test_gaussian_blur_matches_scipy(severity):
+    sigma = SEVERITY_PARAMETERS["gaussian_blur"][severity - 1]
+    images = _natural_batch(2)
+    expected = ndimage.gaussian_filter(images, (0, 0, sigma, sigma), mode="nearest", truncate=4)
+    out = corrupt(images, "gaussian_blur", severity, quantize=False)
+    np.testing.assert_allclose(out, np.clip(expected, 0, 1), atol=1e-12)
+
+
+def test_defocus_blur_small_radius_is_separable_alias_blur():
+    # radius 0.3 covers only the centre pixel, so the kernel is the 3×3 anti-alias Gaussian
+    # (σ = 0.4) alone, applied with reflect-101 borders
+    images = _natural_batch(2)
+    taps = np.exp(-0.5 * (np.arange(-1, 2) / 0.4) ** 2)
+    taps /= taps.sum()
+    expected = ndimage.correlate1d(images, taps, axis=2, mode="mirror")
+    expected = ndimage.correlate1d(expected, taps, axis=3, mode="mirror")
+    out = corrupt(images, "defocus_blur", 1, quantize=False)
+    np.testing.assert_allclose(out, np.clip(expected, 0, 1), atol=1e-9)
+
+
+def test_defocus_blur_radius_one_is_plus_shaped_disk():
+    # radius 1 (σ 0.2: alias weights e^-12.5, negligible) averages the 5-pixel "plus"
+    images = _natural_batch(2)
+    plus = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=float) / 5
+    expected = ndimage.correlate(images, plus[None, None], mode="mirror")
+    out = corrupt(images, "defocus_blur", 4, quantize=False)
+    np.testing.assert_allclose(out, np.clip(expected, 0, 1), atol=1e-5)
+
+
+def _clipped_zoom(image, factor):
+    """The release's clipped_zoom on one (H, W, C) image."""
+    size = image.shape[0]
+    crop = int(np.ceil(size / factor))
+    top = (size - crop) // 2
+    zoomed = ndimage.zoom(image[top : top + crop, top : top + crop], (factor, factor, 1), order=1)
+    trim = (zoomed.shape[0] - size) // 2
+    return zoomed[trim : trim + size, trim : trim + size]
+
+
+@pytest.mark.parametrize("severity", [1, 5])
+def test_zoom_blur_matches_release_clipped_zoom(severity):
+    factors = _zoom_factors(SEVERITY_PARAMETERS["zoom_blur"][severity - 1])
+    images = _natural_batch(2)
+    expected = []
+    for image in images.transpose(0, 2, 3, 1):
+        total = image + sum(_clipped_zoom(image, z) for z in factors)
+        expected.append(total / (len(factors) + 1))
+    expected = np.clip(np.stack(expected).transpose(0, 3, 1, 2), 0, 1)
+    np.testing.assert_allclose(corrupt(images, "zoom_blur", severity, quantize=False), expected,
+                               atol=1e-12)  # fmt: skip
+
+
+@pytest.mark.parametrize("severity", [1, 5])
+def test_pixelate_matches_pillow_box(severity):
+    from PIL import Image
+
+    factor = SEVERITY_PARAMETERS["pixelate"][severity - 1]
+    images = _natural_batch(3)
+    expected = []
+    for image in np.round(images * 255).astype(np.uint8).transpose(0, 2, 3, 1):
+        small = Image.fromarray(image).resize((int(32 * factor),) * 2, Image.Resampling.BOX)
+        expected.append(np.asarray(small.resize((32, 32), Image.Resampling.BOX)))
+    expected = np.stack(expected).transpose(0, 3, 1, 2).astype(float)
+    # Pillow rounds to 8 bits after each pass, we resample in float and truncate once
+    assert np.max(np.abs(corrupt(images, "pixelate", severity) * 255 - expected)) <= 1.0
+
+
+def test_jpeg_matches_pillow_round_trip():
+    from PIL import Image
+
+    images = _natural_batch(2)
+    out = corrupt(images, "jpeg_compression", 2)
+    for k, image in enumerate(np.round(images * 255).astype(np.uint8).transpose(0, 2, 3, 1)):
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="JPEG", quality=65)
+        decoded = np.asarray(Image.open(buffer)).transpose(2, 0, 1)
+        np.testing.assert_array_equal(out[k] * 255, decoded)
+    grey = corrupt(images[:, :1], "jpeg_compression", 5)
+    assert grey.shape == (2, 1, 32, 32)
+
+
+def test_motion_blur_impulse_response_is_imagemagick_line():
+    radius, sigma = 6, 2.0
+    impulse = np.zeros((1, 1, 31, 31))
+    impulse[0, 0, 15, 15] = 1.0
+    weights = np.exp(-0.5 * (np.arange(13) / sigma) ** 2)
+    weights /= weights.sum()
+    # angle 0: out(y, x) = Σ_i w_i in(y, x + i), so the impulse spreads to its left
+    horizontal = _motion_blur_host(impulse, radius, sigma, np.array([0.0]))[0, 0]
+    np.testing.assert_allclose(horizontal[15, 15 - np.arange(13)], weights)
+    assert horizontal.sum() == pytest.approx(1.0)
+    assert np.count_nonzero(horizontal) == 13
+    # angle 90° (y down): the spread goes upwards
+    vertical = _motion_blur_host(impulse, radius, sigma, np.array([90.0]))[0, 0]
+    np.testing.assert_allclose(vertical[15 - np.arange(13), 15], weights, atol=1e-12)
+    # a constant image is unchanged (edge padding, unit-sum weights)
+    flat = np.full((2, 3, 16, 16), 0.4)
+    np.testing.assert_allclose(_motion_blur_host(flat, 9, 2.5, np.array([30.0, -45.0])), flat)
+
+
+def test_glass_blur_copies_neighbours_like_the_release():
+    # severity 1 (σ = 0.05: the blurs are the identity): every pixel is the 8-bit input pixel at
+    # an offset (dy, dx) ∈ {-1, 0}², copied (the release's view "swap" duplicates pixels)
+    images = _natural_batch(2)
+    levels = np.round(images * 255)
+    out = np.round(corrupt(images, "glass_blur", 1, seed=0) * 255)
+    interior = out[:, :, 2:, 2:]  # rows and columns 2..31 are visited, 0 and 1 are sources only
+    ok = np.zeros((2, 30, 30), dtype=bool)
+    for dy in (-1, 0):
+        for dx in (-1, 0):
+            source = levels[:, :, 2 + dy : 32 + dy, 2 + dx : 32 + dx]
+            ok |= np.all(interior == source, axis=1)  # all channels move together
+    assert ok.all()
+    assert np.mean(out != levels) > 0.3  # most pixels did move
+
+
+def test_fog_is_the_plasma_blend():
+    images = _natural_batch(2)
+    strength, decay = SEVERITY_PARAMETERS["fog"][2]
+    plasma = _plasma_fractal(np.random.default_rng(9), 2, 32, decay)[:, None]
+    peak = images.max(axis=(1, 2, 3), keepdims=True)
+    expected = np.clip((images + strength * plasma) * peak / (peak + strength), 0, 1)
+    np.testing.assert_allclose(corrupt(images, "fog", 3, seed=9, quantize=False), expected)
+
+
+def test_plasma_fractal_range_and_roughness():
+    rough = _plasma_fractal(np.random.default_rng(0), 16, 32, 1.75)
+    smooth = _plasma_fractal(np.random.default_rng(0), 16, 32, 3.0)
+    for maps in (rough, smooth):
+        np.testing.assert_allclose(maps.min(axis=(1, 2)), 0.0)
+        np.testing.assert_allclose(maps.max(axis=(1, 2)), 1.0)
+
+    def roughness(maps):
+        return np.mean(np.abs(np.diff(maps, axis=-1))) / maps.std()
+
+    # a slower decay keeps more fine-scale amplitude
+    assert roughness(rough) > 1.1 * roughness(smooth)
+
+
+def test_elastic_severity1_is_an_affine_warp():
+    # α = 0 at severity 1: only the random affine map acts, so a linear ramp stays linear
+    row, col = np.meshgrid(np.arange(32.0), np.arange(32.0), indexing="ij")
+    ramp = (0.2 + 0.01 * row + 0.015 * col)[None, None]
+    out = corrupt(ramp, "elastic_transform", 1, seed=2, quantize=False)[0, 0]
+    inner = slice(8, 24)
+    design = np.stack([np.ones(256), row[inner, inner].ravel(), col[inner, inner].ravel()], 1)
+    _, residual, *_ = np.linalg.lstsq(design, out[inner, inner].ravel())
+    assert np.sqrt(residual[0] / 256) < 1e-9
+    assert not np.allclose(out, ramp[0, 0])  # but it moved
+    flat = np.full((2, 3, 32, 32), 0.6)
+    np.testing.assert_allclose(corrupt(flat, "elastic_transform", 5, quantize=False), flat)
+
+
+def test_snow_brightens():
+    images = _natural_batch(4)
+    assert corrupt(images, "snow", 5, seed=0).mean() > images.mean() + 0.05
+    grey = corrupt(images[:, :1], "snow", 3, seed=0)
+    assert grey.shape == (4, 1, 32, 32)
+
+
+# --------------------------------------------------------------------------------------------
+# errors
+# --------------------------------------------------------------------------------------------
+
+
+def test_corrupt_errors():
+    images = np.zeros((1, 3, 8, 8))
+    with pytest.raises(ValueError, match="'spatter' is not implemented"):
+        corrupt(images, "spatter", 1)
+    with pytest.raises(ValueError, match="corruption must be one of"):
+        corrupt(images, "rain", 1)
+    with pytest.raises(ValueError, match=r"severity must be an int in 1\.\.5, got 6"):
+        corrupt(images, "contrast", 6)
+    with pytest.raises(TypeError, match="severity must be an int"):
+        corrupt(images, "contrast", 2.0)
+    with pytest.raises(ValueError, match="at least 4 dimensions"):
+        corrupt(np.zeros((3, 8, 8)), "contrast", 1)
+    with pytest.raises(ValueError, match=r"\(N, C, H, W\) with C = 1"):
+        corrupt(np.zeros((1, 2, 8, 8)), "contrast", 1)
+    with pytest.raises(TypeError, match="floating dtype"):
+        corrupt(np.zeros((1, 3, 8, 8), dtype=np.uint8), "contrast", 1)
+    with pytest.raises(ValueError, match="frost_images is only used by 'frost'"):
+        corrupt(images, "contrast", 1, frost_images=FROST)
+    with pytest.raises(TypeError, match="seed must be"):
+        corrupt(images, "gaussian_noise", 1, seed="abc")
+    with pytest.raises(ValueError, match="frost needs frost_images"):
+        corrupt(images, "frost", 1)
+    with pytest.raises(ValueError, match="smaller than the images"):
+        corrupt(images, "frost", 1, frost_images=[np.zeros((3, 4, 4))])
+    with pytest.raises(ValueError, match=r"frost_images\[0\] must have shape"):
+        corrupt(images, "frost", 1, frost_images=[np.zeros((2, 9, 9))])
+
+
+# --------------------------------------------------------------------------------------------
+# MNIST protocol
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variance", [0.01, 0.5])
+def test_additive_gaussian_noise_variance_unclipped(variance):
+    images = np.full((8, 1, 28, 28), 0.5)
+    noise = additive_gaussian_noise(images, variance, seed=0) - images
+    assert noise.var() == pytest.approx(variance, rel=0.03)
+    clipped = additive_gaussian_noise(images, variance, seed=0, clip=True)
+    assert clipped.min() >= 0 and clipped.max() <= 1
+    np.testing.assert_array_equal(clipped, np.clip(noise + images, 0, 1))
+
+
+def test_additive_gaussian_noise_backends(backend):
+    images = backend.asarray(np.full((2, 1, 8, 8), 0.5), dtype="float32")
+    out = additive_gaussian_noise(images, 0.1, seed=1)
+    assert out.dtype == backend.xp.float32 and device_of(out) == device_of(images)
+    expected = additive_gaussian_noise(np.full((2, 1, 8, 8), 0.5, np.float32), 0.1, seed=1)
+    np.testing.assert_allclose(backend.to_numpy(out), expected, atol=1e-6)
+
+
+def test_contrast_poisson_matches_skimage_random_noise():
+    from skimage.util import random_noise
+
+    digit = np.round(_natural_batch(1)[:, :1] * 255) / 255
+    reduced = (digit - 0.5) * 0.3 + 0.5
+    expected = random_noise(reduced[0], mode="poisson", rng=4, clip=False)
+    np.testing.assert_allclose(contrast_poisson(digit, 0.3, seed=4)[0], expected)
+
+
+def test_contrast_poisson_statistics(backend):
+    images = np.full((16, 1, 28, 28), 0.9)
+    images[:, :, ::2] = 0.1
+    reduced = (images - 0.5) * 0.4 + 0.5
+    out = backend.to_numpy(contrast_poisson(backend.asarray(images), 0.4, seed=0, scale=100.0))
+    noise = out - reduced
+    # Poisson(λy)/λ: unbiased, variance y/λ
+    assert abs(noise.mean()) < 0.005
+    assert noise[:, :, ::2].var() == pytest.approx(0.34 / 100, rel=0.05)
+    assert noise[:, :, 1::2].var() == pytest.approx(0.66 / 100, rel=0.05)
+    # with a huge photon count only the contrast reduction remains: std scales by C
+    nearly_clean = contrast_poisson(images, 0.4, seed=0, scale=1e9)
+    assert nearly_clean.std() == pytest.approx(0.4 * images.std(), rel=1e-3)
+
+
+def test_mnist_protocol_errors():
+    images = np.zeros((1, 1, 8, 8))
+    with pytest.raises(ValueError, match="variance must be a finite number >= 0"):
+        additive_gaussian_noise(images, -0.1)
+    with pytest.raises(TypeError, match="variance must be a real number"):
+        additive_gaussian_noise(images, "0.1")
+    with pytest.raises(ValueError, match=r"contrast must be in \[0, 1\]"):
+        contrast_poisson(images, 1.5)
+    with pytest.raises(ValueError, match="scale must be 'unique' or a positive number"):
+        contrast_poisson(images, 0.5, scale=0)
+    with pytest.raises(ValueError, match="scale must be 'unique'"):
+        contrast_poisson(images, 0.5, scale="auto")
