@@ -37,11 +37,13 @@ def direct_push_pull(image: np.ndarray, orientations: np.ndarray, cell: PushPull
     height, width = image.shape
     cells = [cell.push, cell.pull]
     shifts = [c.subunits.shifts(orientations) for c in cells]
+    # largest shift + blur radius + DoG radius: the DoG is read only where it depends on the
+    # reflect-extended image, as in the library
     pad = max(
         int(max(np.abs(dx).max(), np.abs(dy).max()))
         + max(c.blur_radius(r) for r in c.subunits.rhos)
         for c, (dx, dy) in zip(cells, shifts, strict=True)
-    )
+    ) + int(3.0 * cell.push.sigma + 0.5)
     padded = np.pad(image, pad, mode="reflect")
     floor = _FLOOR_EPS * np.finfo(image.dtype).eps * np.abs(image).max()
     linear = ndi.correlate(padded, dog_kernel(cell.push.sigma).astype(image.dtype), mode="mirror")

@@ -61,7 +61,7 @@ from .._backend import (
 )
 from ..filtering import PADDING_MODES, Padding, filter_bank, pad_images
 from ..kernels import dog_kernel
-from .gabor import check_image_size, check_orientations
+from .gabor import check_orientations
 
 __all__ = [
     "CORFCell",
@@ -135,6 +135,16 @@ def _round_shift(values: np.ndarray) -> np.ndarray:
     """
     snapped = np.round(values, _SNAP_DECIMALS)
     return (np.sign(snapped) * np.floor(np.abs(snapped) + 0.5)).astype(np.int64)
+
+
+def check_image_size(images: Any, support: int, what: str) -> None:
+    """Raise a clear error when images are smaller than a cell's spatial support."""
+    height, width = (int(n) for n in images.shape[-2:])
+    if min(height, width) < support:
+        raise ValueError(
+            f"images of {height}×{width} px are smaller than the {what} ({support} px); "
+            "pad them first (v1pushpull.filtering.pad_images) or use a smaller cell"
+        )
 
 
 def _check_real(value: Any, name: str) -> float:
@@ -633,7 +643,7 @@ class CORFCell:
         --------
         >>> import numpy as np
         >>> from v1pushpull.cells import CORFCell
-        >>> CORFCell().response(np.full((2, 48, 48), 0.5), [0.0, np.pi]).max()
+        >>> float(CORFCell().response(np.full((2, 48, 48), 0.5), [0.0, np.pi]).max())
         0.0
         """
         return geometric_mean_responses(images, orientations, [self], lambda rs: rs[0])

@@ -30,16 +30,6 @@ __all__ = ["GaborCell"]
 _MIN_WAVELENGTH = 2.0  # px, the Nyquist limit of the pixel grid
 
 
-def check_image_size(images: Any, support: int, what: str) -> None:
-    """Raise a clear error when images are smaller than a cell's spatial support."""
-    height, width = (int(n) for n in images.shape[-2:])
-    if min(height, width) < support:
-        raise ValueError(
-            f"images of {height}×{width} px are smaller than the {what} ({support} px); "
-            "pad them first (v1pushpull.filtering.pad_images) or use a smaller cell"
-        )
-
-
 def check_orientations(orientations: Any) -> Any:
     """Orientations as a 1-D float64 host array, with a clear error otherwise."""
     return as_1d_parameter(orientations, "orientations")
@@ -177,7 +167,7 @@ class GaborCell:
         --------
         >>> from v1pushpull.cells import GaborCell
         >>> GaborCell(wavelength=4.0).linear_receptive_fields([0.0, 1.0]).shape
-        (2, 23, 23)
+        (2, 25, 25)
         """
         theta = check_orientations(orientations)
         return self._bank(theta, float(self.phase), size, xp, device, dtype)
@@ -185,7 +175,6 @@ class GaborCell:
     def _prepare(self, images: Any, orientations: Any) -> tuple[Any, Any, Any]:
         images, xp = as_float_images(images)
         theta = check_orientations(orientations)
-        check_image_size(images, self.support, "Gabor kernel")
         return images, xp, theta
 
     def linear_response(self, images: Any, orientations: Any) -> Any:
@@ -194,7 +183,7 @@ class GaborCell:
         Parameters
         ----------
         images : array, shape (..., H, W)
-            Real floating images of any backend, at least :attr:`support` px on each side.
+            Real floating images of any backend.
         orientations : float or 1-D sequence of float
             Orientations θ in rad.
 
@@ -220,7 +209,8 @@ class GaborCell:
         Parameters
         ----------
         images : array, shape (..., H, W)
-            Real floating images of any backend, at least :attr:`support` px on each side.
+            Real floating images of any backend. Images smaller than the kernel are allowed:
+            the padding mode extends them as far as needed (the pattern repeats).
         orientations : float or 1-D sequence of float
             Orientations θ in rad (direction across the preferred stripes or edge).
 
@@ -234,7 +224,7 @@ class GaborCell:
         TypeError
             If ``images`` is not a real floating array.
         ValueError
-            If ``orientations`` is not 1-D or the images are smaller than the kernel.
+            If ``orientations`` is not 1-D.
 
         Examples
         --------

@@ -125,7 +125,8 @@ class PushPullCell:
 
     @property
     def support(self) -> int:
-        """Smallest image side in px the cell accepts (that of its wider, pull, cell)."""
+        """Spatial support in px: the larger of the push and the pull cell's (for CORF, the
+        smallest image side accepted)."""
         return max(self.push.support, self.pull.support)
 
     def response(self, images: Any, orientations: Any) -> Any:
@@ -134,7 +135,8 @@ class PushPullCell:
         Parameters
         ----------
         images : array, shape (..., H, W)
-            Real floating images of any backend, at least :attr:`support` px on each side.
+            Real floating images of any backend; for CORF at least :attr:`support` px on each
+            side.
         orientations : float or 1-D sequence of float
             Orientations θ in rad.
 
@@ -169,7 +171,6 @@ class PushPullCell:
                 return array_namespace(push).clip(push, min=0.0)
 
             return geometric_mean_responses(images, orientations, [self.push, self.pull], combine)
-        # The pull kernel is the wider one: check sizes against it before filtering.
         pull = self.pull.response(images, orientations)
         push = self.push.response(images, orientations)
         xp = array_namespace(push)

@@ -1,0 +1,107 @@
+"""Push-pull cells: the pull cells derived from the push cells, ``[push − k·pull]₊``, the SNR
+gain of push-pull CORF in noise, backends and errors."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.ndimage as ndi
+
+from v1pushpull.cells import CORFCell, GaborCell, PushPullCell
+from v1pushpull.kernels import gabor_bank
+from v1pushpull.stimuli import gaussian_noise, step_edge
+
+ORIENTATIONS = np.linspace(0.0, 2.0 * np.pi, 16, endpoint=False)
+
+
+@pytest.fixture(scope="module")
+def corf() -> PushPullCell:
+    return PushPullCell(CORFCell())
+
+
+@pytest.fixture(scope="module")
+def gabor() -> PushPullCell:
+    return PushPullCell(GaborCell(wavelength=6.0, phase=np.pi / 2))
+
+
+def test_corf_defaults(corf):
+    assert (corf.inhibition_strength, corf.pull_shift, corf.pull_scale) == (1.8, 4.0, None)
+    assert corf.push.sigma == 2.2
+    assert corf.pull.subunits == corf.push.subunits.pull(4.0)
+
+
+def test_gabor_pull_is_the_negated_widened_kernel(gabor):
+    assert (gabor.inhibition_strength, gabor.pull_scale, gabor.pull_shift) == (1.0, 2.0, None)
+    sigma = gabor.push.envelope_sigma
+    widened = gabor_bank(12.0, ORIENTATIONS[:3], np.pi / 2, sigma=2 * sigma)
+    fields = gabor.pull.linear_receptive_fields(ORIENTATIONS[:3])
+    np.testing.assert_allclose(fields, -widened, atol=1e-14)
+
+
+@pytest.mark.parametrize("model", ["corf", "gabor"])
+def test_response_is_rectified_push_minus_k_pull(model, corf, gabor, rng):
+    cell = corf if model == "corf" else gabor
+    image = ndi.gaussian_filter(rng.random((72, 72)), 1.0)
+    push = cell.push.response(image, ORIENTATIONS)
+    pull = cell.pull.response(image, ORIENTATIONS)
+    result = cell.response(image, ORIENTATIONS)
+    expected = np.maximum(push - cell.inhibition_strength * pull, 0.0)
+    np.testing.assert_allclose(result, expected, rtol=1e-9, atol=1e-12)
+    assert np.all(result <= push)
+    assert (result < push).mean() > 0.05  # the pull really inhibits
+    unopposed = PushPullCell(cell.push, inhibition_strength=0.0).response(image, ORIENTATIONS)
+    np.testing.assert_allclose(unopposed, push, rtol=1e-12)
+
+
+def snr(responses: np.ndarray, centre: int) -> float:
+    """Mean response on the edge / std of the response on the background (REFERENCE §5)."""
+    signal = responses[..., 8:-8, centre - 2 : centre + 2]
+    background = np.concatenate(
+        [responses[..., 8:-8, 8 : centre - 12], responses[..., 8:-8, centre + 12 : -8]], axis=-1
+    )
+    return float(signal.mean() / background.std())
+
+
+@pytest.mark.parametrize("std", [0.05, 0.1, 0.2, 0.3])
+def test_push_pull_raises_snr_of_an_edge_in_noise(corf, std):
+    size = 80
+    edges = np.broadcast_to(step_edge(size, 0.0), (3, size, size)).copy()
+    noisy = gaussian_noise(edges, std, seed=7)
+    push = corf.push.response(noisy, ORIENTATIONS).max(axis=-3)
+    push_pull = corf.response(noisy, ORIENTATIONS).max(axis=-3)
+    assert snr(push_pull, size // 2) > 1.5 * snr(push, size // 2)
+
+
+def test_backends_agree(backend, corf, gabor, rng):
+    image = ndi.gaussian_filter(rng.random((2, 64, 64)), 1.0).astype(np.float32)
+    for cell in (corf, gabor):
+        expected = cell.response(image, ORIENTATIONS[::3])
+        result = cell.response(backend.asarray(image, "float32"), ORIENTATIONS[::3])
+        assert result.dtype == backend.xp.float32
+        np.testing.assert_allclose(backend.to_numpy(result), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("push", "kwargs", "error", "match"),
+    [
+        (CORFCell(), {"inhibition_strength": -1.0}, ValueError, "inhibition_strength"),
+        (CORFCell(), {"inhibition_strength": math.nan}, ValueError, "inhibition_strength"),
+        (CORFCell(), {"pull_shift": 0.0}, ValueError, "pull_shift"),
+        (CORFCell(), {"pull_shift": -4.0}, ValueError, "pull_shift"),
+        (CORFCell(), {"pull_scale": 2.0}, ValueError, "pull_scale"),
+        (GaborCell(8.0), {"pull_shift": 4.0}, ValueError, "pull_shift"),
+        (GaborCell(8.0), {"pull_scale": math.nan}, ValueError, "pull_scale"),
+        ("corf", {}, TypeError, "CORFCell or a GaborCell"),
+    ],
+)
+def test_invalid_parameters(push, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        PushPullCell(push, **kwargs)
+
+
+def test_images_smaller_than_the_pull_cell(corf):
+    assert corf.support == 2 * math.ceil(corf.pull.subunits.rhos.max()) + 1
+    with pytest.raises(ValueError, match="smaller than"):
+        corf.response(np.zeros((corf.support - 1, 64)), [0.0])
