@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import scipy.optimize
@@ -41,6 +41,7 @@ from ._backend import as_float_images, to_numpy
 
 __all__ = [
     "DEFAULT_UNITS",
+    "centre_responses",
     "circular_variance",
     "contrast_invariance_index",
     "fit_naka_rushton",
@@ -123,6 +124,99 @@ def response_at_centre(responses: Any) -> np.ndarray:
     responses, _ = as_float_images(responses, "responses", check_finite=False)
     height, width = responses.shape[-2], responses.shape[-1]
     return np.asarray(to_numpy(responses[..., height // 2, width // 2]))
+
+
+class Cell(Protocol):
+    """Anything with the cells' ``response(images, orientations) -> (..., n_or, H, W)``."""
+
+    def response(self, images: Any, orientations: Any) -> Any: ...  # pragma: no cover
+
+
+def centre_responses(
+    cell: Cell,
+    stimulus: Callable[..., Any],
+    coords: Mapping[str, Any],
+    *,
+    cell_orientation: float = 0.0,
+    batch_size: int = 256,
+    name: str = "response",
+    attrs: Mapping[str, Any] | None = None,
+    **stimulus_kwargs: Any,
+) -> xr.DataArray:
+    """Responses of a cell centred on the image to a grid of stimuli, as a labelled array.
+
+    The classic physiology protocol: one cell with a fixed preferred orientation, many stimuli.
+    Every combination of the values in ``coords`` (outer product, in order) is passed to
+    ``stimulus`` as keyword arguments, together with ``stimulus_kwargs``; the cell's response
+    at the image centre (:func:`response_at_centre`) is recorded. Images are made and filtered
+    in batches of ``batch_size`` to bound memory.
+
+    Parameters
+    ----------
+    cell : object with ``response(images, orientations)``
+        A :class:`~v1pushpull.cells.GaborCell`, :class:`~v1pushpull.cells.CORFCell`,
+        :class:`~v1pushpull.cells.PushPullCell`, or anything with that method.
+    stimulus : callable
+        A stimulus function such as :func:`v1pushpull.stimuli.grating` or
+        :func:`v1pushpull.stimuli.plaid`, whose numeric parameters broadcast.
+    coords : mapping of str to 1-D sequence
+        Stimulus parameters to vary (keyword names of ``stimulus``), e.g. ``{"contrast": [...],
+        "orientation": [...], "phase": [...]}``; they become the dimensions of the result.
+    cell_orientation : float, optional
+        The cell's orientation θ in rad (default 0).
+    batch_size : int, optional
+        Images per call of ``cell.response`` (default 256).
+    name : str, optional
+        Name of the result (default ``"response"``).
+    attrs : mapping, optional
+        Attributes of the result (model parameters, ...).
+    **stimulus_kwargs
+        Fixed arguments of ``stimulus`` (``size``, ``wavelength``, ``xp``, ``device``,
+        ``dtype``, ...).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dims ``tuple(coords)``, units from :data:`DEFAULT_UNITS`, on the host.
+
+    Raises
+    ------
+    ValueError
+        If ``batch_size`` is not a positive int or a coordinate is not 1-D.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from v1pushpull.analysis import centre_responses
+    >>> from v1pushpull.cells import GaborCell
+    >>> from v1pushpull.stimuli import grating
+    >>> curve = centre_responses(
+    ...     GaborCell(wavelength=8.0), grating, {"orientation": [0.0, np.pi / 2]},
+    ...     size=64, wavelength=8.0)
+    >>> bool(curve.sel(orientation=0.0) > curve.sel(orientation=np.pi / 2))
+    True
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    grid = {dim: np.asarray(value) for dim, value in coords.items()}
+    for dim, value in grid.items():
+        if value.ndim != 1:
+            raise ValueError(f"coords[{dim!r}] must be 1-D, got shape {value.shape}")
+    shape = tuple(value.size for value in grid.values())
+    flat = {
+        dim: np.broadcast_to(
+            value.reshape([-1 if i == axis else 1 for i in range(len(grid))]), shape
+        ).ravel()
+        for axis, (dim, value) in enumerate(grid.items())
+    }
+    total = int(np.prod(shape))
+    values = np.empty(total)
+    for start in range(0, total, batch_size):
+        chunk = {dim: value[start : start + batch_size] for dim, value in flat.items()}
+        images = stimulus(**stimulus_kwargs, **chunk)
+        responses = cell.response(images, [cell_orientation])
+        values[start : start + batch_size] = response_at_centre(responses[..., 0, :, :])
+    return tuning_curve(values.reshape(shape), grid, name=name, attrs=attrs)
 
 
 def tuning_curve(

@@ -1,0 +1,158 @@
+"""Shared set-up of the studies: the models compared, their stimulus sizes, and file output.
+
+Not a study itself (sphinx-gallery skips files starting with an underscore). Everything that
+computes lives in the library (:mod:`v1pushpull.cells`, :mod:`v1pushpull.analysis`,
+:mod:`v1pushpull.plotting`); this module only fixes the parameters every study shares, so that
+"the CORF cell" means the same cell on every page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+
+import v1pushpull
+from v1pushpull.analysis import centre_responses, save_netcdf
+from v1pushpull.cells import CORFCell, GaborCell, PushPullCell
+from v1pushpull.stimuli import grating
+
+#: Preferred wavelength of the Gabor cells, in px.
+GABOR_WAVELENGTH = 8.0
+#: Threshold of the thresholded Gabor cell, as a fraction of its response to the optimal
+#: full-contrast grating: small enough that the cell still answers 5 % contrast.
+THRESHOLD_FRACTION = 0.03
+#: DoG scale σ (px) of the CORF cells, the value of the released push-pull example [A14].
+CORF_SIGMA = 2.2
+#: Smallest stimulus side in px: larger than the reach of every cell's receptive field around
+#: the centre (CORF: ρ_max + blur radius + DoG radius ≈ 36 px), so image borders never
+#: influence the centre response.
+MIN_IMAGE_SIZE = 72
+#: Grating wavelengths (px) scanned to find each model's preferred wavelength.
+WAVELENGTH_SCAN = 2.0 ** np.arange(2.0, 5.01, 0.25)
+#: Names of all models, in the order of the figures.
+ALL_MODELS = ("gabor", "gabor_threshold", "pushpull_gabor", "corf", "pushpull_corf")
+
+
+def make_models(names: Iterable[str] = ALL_MODELS, *, phase: float = 0.0) -> dict[str, Any]:
+    """The cells compared in the studies, by name.
+
+    ``phase`` is the Gabor cells' phase offset (0: even, line-like receptive field; π/2: odd,
+    edge-like); the CORF cells are edge-selective by construction.
+    """
+    names = tuple(names)
+    gabor = GaborCell(wavelength=GABOR_WAVELENGTH, phase=phase)
+    corf = CORFCell(sigma=CORF_SIGMA)
+    models: dict[str, Any] = {}
+    for name in names:
+        if name == "gabor":
+            models[name] = gabor
+        elif name == "gabor_threshold":
+            optimal = centre_responses(
+                gabor,
+                grating,
+                {"phase": np.linspace(0, 2 * math.pi, 16, endpoint=False)},
+                size=image_size(gabor),
+                wavelength=GABOR_WAVELENGTH,
+                orientation=0.0,
+            )
+            threshold = THRESHOLD_FRACTION * float(optimal.max())
+            models[name] = GaborCell(wavelength=GABOR_WAVELENGTH, phase=phase, threshold=threshold)
+        elif name == "pushpull_gabor":
+            models[name] = PushPullCell(gabor)
+        elif name == "corf":
+            models[name] = corf
+        elif name == "pushpull_corf":
+            models[name] = PushPullCell(corf)
+        else:
+            raise ValueError(f"unknown model {name!r}; expected one of {ALL_MODELS}")
+    return models
+
+
+def image_size(cell: Any) -> int:
+    """Stimulus side in px for a cell: at least :data:`MIN_IMAGE_SIZE` and its support."""
+    size = max(MIN_IMAGE_SIZE, int(cell.support))
+    return size + size % 2
+
+
+def preferred_wavelengths(
+    models: Mapping[str, Any], phases: np.ndarray, dtype: Any = np.float32
+) -> dict[str, float]:
+    """Each model's preferred grating wavelength (px) at full contrast and orientation 0."""
+    preferred = {}
+    for name, cell in models.items():
+        curve = centre_responses(
+            cell,
+            grating,
+            {"wavelength": WAVELENGTH_SCAN, "phase": phases},
+            size=image_size(cell),
+            orientation=0.0,
+            dtype=dtype,
+        ).max("phase")
+        preferred[name] = float(curve.idxmax("wavelength"))
+    return preferred
+
+
+def model_attrs(models: Mapping[str, Any]) -> dict[str, str]:
+    """One attribute per model: its full parameter set, as the dataclass prints it."""
+    return {f"model_{name}": repr(cell) for name, cell in models.items()}
+
+
+def study_attrs(study: str, title: str, quick: bool, **parameters: Any) -> dict[str, Any]:
+    """Attributes every study's Dataset carries."""
+    return {
+        "title": title,
+        "study": study,
+        "v1pushpull_version": v1pushpull.__version__,
+        "quick": int(quick),
+        **parameters,
+    }
+
+
+def parse_args(description: str, argv: list[str] | None) -> argparse.Namespace:
+    """The command line shared by every study: ``[--out DIR] [--quick]``."""
+    parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("results"), help="output folder")
+    parser.add_argument(
+        "--quick", action="store_true", help="coarser sampling (tests, documentation build)"
+    )
+    return parser.parse_args(sys.argv[1:] if argv is None else argv)
+
+
+def run_study(
+    name: str,
+    doc: str,
+    argv: list[str] | None,
+    run: Callable[[bool], xr.Dataset],
+    plot: Callable[[xr.Dataset], Mapping[str, plt.Figure]],
+    summary: Callable[[xr.Dataset], str],
+) -> xr.Dataset:
+    """Parse the command line, run, save ``NAME.nc`` and the figures, print the summary."""
+    args = parse_args(doc, argv)
+    start = time.perf_counter()
+    dataset = run(args.quick)
+    args.out.mkdir(parents=True, exist_ok=True)
+    save_netcdf(dataset, args.out / f"{name}.nc")
+    for figure_name, figure in plot(dataset).items():
+        figure.savefig(args.out / f"{figure_name}.png", dpi=110)
+    print(summary(dataset))
+    print(f"\n{name}: results in {args.out}/ ({time.perf_counter() - start:.1f} s)")
+    return dataset
+
+
+def degrees_table(values: xr.DataArray, decimals: int = 1) -> str:
+    """A model × contrast (or similar) table of angles in degrees, as text."""
+    table = (values * 180.0 / math.pi).to_pandas()
+    return table.round(decimals).to_string()
