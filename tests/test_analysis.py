@@ -11,8 +11,10 @@ import xarray as xr
 
 from v1pushpull import gabor_kernel
 from v1pushpull.analysis import (
+    centre_responses,
     circular_variance,
     contrast_invariance_index,
+    contrast_saturation_index,
     fit_naka_rushton,
     fit_von_mises,
     half_width_at_half_height,
@@ -21,6 +23,7 @@ from v1pushpull.analysis import (
     preferred_orientation,
     response_at_centre,
     save_netcdf,
+    separability_index,
     signal_to_noise_ratio,
     spatial_frequency_bandwidth,
     tuning_curve,
@@ -352,3 +355,72 @@ def test_save_netcdf_round_trip_of_awkward_types(tmp_path):
     assert dataset.attrs["quick"] is True  # the input is left as it was
     with pytest.raises(TypeError, match="Dataset"):
         save_netcdf(dataset["count"], tmp_path / "x.nc")
+
+
+# --- measurement protocol, separability, saturation ----------------------------------------
+
+
+class _DotProductCell:
+    """A linear cell whose response map is the image times a fixed weight (no filtering)."""
+
+    support = 1
+
+    def __init__(self, weight):
+        self.weight = weight
+        self.calls = 0
+
+    def response(self, images, orientations):
+        self.calls += 1
+        return (images * self.weight)[..., None, :, :] * np.ones((len(orientations), 1, 1))
+
+
+def test_centre_responses_follow_the_stimulus_grid_in_batches():
+    cell = _DotProductCell(2.0)
+    theta = np.linspace(0, math.pi, 5, endpoint=False)
+    phases = np.array([0.0, math.pi / 2, math.pi])
+    result = centre_responses(
+        cell,
+        grating,
+        {"contrast": [0.5, 1.0], "orientation": theta, "phase": phases},
+        batch_size=4,
+        size=16,
+        wavelength=8.0,
+    )
+    assert result.dims == ("contrast", "orientation", "phase")
+    assert cell.calls == math.ceil(2 * 5 * 3 / 4)
+    # at the centre a grating is mean·(1 + c·cos φ), whatever its orientation
+    expected = 2.0 * 0.5 * (1 + np.array([0.5, 1.0])[:, None, None] * np.cos(phases))
+    np.testing.assert_allclose(result.values, np.broadcast_to(expected, (2, 5, 3)), atol=1e-12)
+    assert result.phase.attrs["units"] == "rad"
+
+
+def test_centre_responses_rejects_bad_batches_and_coordinates():
+    cell = _DotProductCell(1.0)
+    with pytest.raises(ValueError, match="batch_size"):
+        centre_responses(cell, grating, {"phase": [0.0]}, batch_size=0, size=8, wavelength=4.0)
+    with pytest.raises(ValueError, match="1-D"):
+        centre_responses(cell, grating, {"phase": [[0.0]]}, size=8, wavelength=4.0)
+
+
+def test_separability_index_of_separable_and_mixed_surfaces():
+    a, b = np.linspace(0, 1, 7), np.linspace(0, 1, 5)
+    separable = xr.DataArray(np.outer(np.exp(-a), 1 + b), dims=("a", "b"))
+    assert float(separability_index(separable, ("a", "b"))) == pytest.approx(1.0)
+    # two orthogonal rank-one parts of equal energy: s1² / (s1² + s2²) = 1/2
+    mixed = xr.DataArray(np.outer([1, 0], [1, 0]) + np.outer([0, 1], [0, 1]), dims=("a", "b"))
+    assert float(separability_index(mixed.astype(float), ("a", "b"))) == pytest.approx(0.5)
+    stacked = xr.concat([separable, 2 * separable], dim="model").transpose("a", "model", "b")
+    assert separability_index(stacked, ("a", "b")).dims == ("model",)
+
+
+def test_contrast_saturation_index_hand_values():
+    c = np.array([0.1, 0.25, 0.5, 0.75, 1.0])
+    curves = tuning_curve(
+        np.stack([c, np.minimum(c, 0.5), np.maximum(c - 0.25, 0)]),
+        {"model": ["linear", "clipped", "threshold"], "contrast": c},
+    )
+    result = contrast_saturation_index(curves)
+    # R(1)/R(0.5): 2 → 0; 1 → 1; 0.75/0.25 = 3 → −1
+    np.testing.assert_allclose(result.values, [0.0, 1.0, -1.0])
+    with pytest.raises(ValueError, match="low"):
+        contrast_saturation_index(curves, low=1.0, high=0.5)

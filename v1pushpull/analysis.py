@@ -44,6 +44,7 @@ __all__ = [
     "centre_responses",
     "circular_variance",
     "contrast_invariance_index",
+    "contrast_saturation_index",
     "fit_naka_rushton",
     "fit_von_mises",
     "half_width_at_half_height",
@@ -52,6 +53,7 @@ __all__ = [
     "preferred_orientation",
     "response_at_centre",
     "save_netcdf",
+    "separability_index",
     "signal_to_noise_ratio",
     "spatial_frequency_bandwidth",
     "tuning_curve",
@@ -710,6 +712,107 @@ def spatial_frequency_bandwidth(curve: xr.DataArray, dim: str = "spatial_frequen
             ),
         }
     )
+
+
+def separability_index(curve: xr.DataArray, dims: tuple[str, str]) -> xr.DataArray:
+    """How well a two-dimensional tuning surface factorises into a product of two curves.
+
+    The surface ``R(a, b)`` (e.g. orientation × spatial frequency) is decomposed by singular
+    values ``s₁ ≥ s₂ ≥ …``; the index is ``s₁² / Σ sᵢ²``, the fraction of the surface's energy
+    captured by the best separable approximation ``u(a)·v(b)``. 1 means fully separable (the
+    orientation tuning has the same shape at every spatial frequency).
+
+    Parameters
+    ----------
+    curve : xarray.DataArray
+        Responses with both dimensions in ``dims``; others are kept.
+    dims : (str, str)
+        The two dimensions of the surface.
+
+    Returns
+    -------
+    xarray.DataArray
+        Dimensionless, in (0, 1]; NaN for an all-zero surface.
+
+    Raises
+    ------
+    TypeError
+        If ``curve`` is not a DataArray.
+    ValueError
+        If a dimension is missing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import xarray as xr
+    >>> from v1pushpull.analysis import separability_index
+    >>> surface = xr.DataArray(np.outer([1.0, 2.0, 1.0], [0.5, 1.0]), dims=("a", "b"))
+    >>> round(float(separability_index(surface, ("a", "b"))), 12)
+    1.0
+    """
+    first, second = dims
+    _check_dim(curve, first)
+    _check_dim(curve, second)
+
+    def index(matrix: np.ndarray) -> float:
+        singular = np.linalg.svd(matrix, compute_uv=False)
+        energy = float(np.sum(singular**2))
+        return float(singular[0] ** 2) / energy if energy > 0 else math.nan
+
+    result = xr.apply_ufunc(index, curve, input_core_dims=[[first, second]], vectorize=True)
+    return _with_units(result, "separability_index", "1")
+
+
+def contrast_saturation_index(
+    curve: xr.DataArray, dim: str = "contrast", *, low: float = 0.5, high: float = 1.0
+) -> xr.DataArray:
+    """Saturation of a contrast-response curve between two contrasts.
+
+    ``1 − (R(high)/R(low) − 1)/(high/low − 1)``: 0 for a response proportional to contrast, 1
+    for a response that no longer grows (fully saturated), negative for an expansive response
+    (e.g. above a threshold). The responses are interpolated linearly at ``low`` and ``high``.
+
+    Parameters
+    ----------
+    curve : xarray.DataArray
+        Responses with dimension ``dim`` (contrast in [0, 1]).
+    dim : str, optional
+        The contrast dimension (default ``"contrast"``).
+    low, high : float, optional
+        The two contrasts compared, ``0 < low < high`` (default 0.5 and 1).
+
+    Returns
+    -------
+    xarray.DataArray
+        Dimensionless; NaN where ``R(low) ≤ 0``.
+
+    Raises
+    ------
+    TypeError
+        If ``curve`` is not a DataArray.
+    ValueError
+        If ``dim`` is missing or ``low``, ``high`` are not ``0 < low < high``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from v1pushpull.analysis import contrast_saturation_index, naka_rushton, tuning_curve
+    >>> c = np.linspace(0.1, 1, 10)
+    >>> round(float(contrast_saturation_index(tuning_curve(3 * c, {"contrast": c}))), 12)
+    0.0
+    >>> nr = naka_rushton(c, r_max=1.0, c50=0.1, exponent=2.0)
+    >>> round(float(contrast_saturation_index(tuning_curve(nr, {"contrast": c}))), 3)
+    0.97
+    """
+    _check_dim(curve, dim)
+    if not 0 < low < high:
+        raise ValueError(f"need 0 < low < high, got low={low!r}, high={high!r}")
+    ordered = curve.sortby(dim)
+    at_low = ordered.interp({dim: low}).drop_vars(dim)
+    at_high = ordered.interp({dim: high}).drop_vars(dim)
+    ratio = at_high / at_low.where(at_low > 0)
+    result = 1.0 - (ratio - 1.0) / (high / low - 1.0)
+    return _with_units(result, "saturation_index", "1", low=low, high=high)
 
 
 # --------------------------------------------------------------------------------------------
