@@ -387,9 +387,12 @@ def _seed_epoch(loader: Iterable, seed: int, epoch: int, rank: int) -> None:
     generator = getattr(loader, "generator", None)
     if isinstance(generator, torch.Generator):
         generator.manual_seed(epoch_seed)
-    sampler = getattr(loader, "sampler", None)
-    if hasattr(sampler, "set_epoch"):
-        sampler.set_epoch(epoch)  # DistributedSampler: same permutation on every rank
+    # DistributedSampler (the same permutation on every rank) and any dataset or collate
+    # function with its own random state follow the set_epoch convention
+    for part in ("sampler", "batch_sampler", "dataset", "collate_fn"):
+        component = getattr(loader, part, None)
+        if callable(getattr(component, "set_epoch", None)):
+            component.set_epoch(epoch)
 
 
 def _history_dataset(history: Mapping[str, list[float]], metadata: Mapping[str, Any]) -> xr.Dataset:
@@ -400,7 +403,12 @@ def _history_dataset(history: Mapping[str, list[float]], metadata: Mapping[str, 
         for name, values in history.items()
         if len(values) == len(epochs)
     }
-    attrs = {k: v for k, v in metadata.items() if isinstance(v, (str, int, float))}
+    # netCDF attributes hold no booleans
+    attrs = {
+        k: int(v) if isinstance(v, bool) else v
+        for k, v in metadata.items()
+        if isinstance(v, (str, int, float))
+    }
     return xr.Dataset(data_vars, coords={"epoch": epochs}, attrs=attrs)
 
 
@@ -456,6 +464,7 @@ def train(
     resume: bool = True,
     progress: bool = True,
     metadata: Mapping[str, Any] | None = None,
+    normalization: tuple[Sequence[float], Sequence[float]] | None = None,
 ) -> xr.Dataset:
     """Train a classifier with SGD and step decay, checkpointing every epoch.
 
@@ -498,6 +507,11 @@ def train(
     metadata : mapping or None
         Extra facts stored in the checkpoint and ``model.pt`` (e.g. ``arch``, ``pushpull``,
         ``dataset``), so that the run can be rebuilt and evaluated later.
+    normalization : (mean, std) or None
+        Per-channel mean and standard deviation applied to every batch on the device, e.g.
+        :func:`v1pushpull.torch.data.normalization` ``("cifar10")``: the loaders yield [0, 1]
+        images (the scale of the corruptions) and the model keeps the authors' state-dict
+        keys. None feeds the batches unchanged.
 
     Returns
     -------
@@ -575,6 +589,7 @@ def train(
         start_epoch = int(state["epoch"])
 
     loss_function = nn.CrossEntropyLoss()
+    normalize = _normalizer(normalization, device)
     show = progress and rank == 0
     for epoch in range(start_epoch, schedule.epochs):
         _seed_epoch(train_loader, seed, epoch, rank)
@@ -587,7 +602,7 @@ def train(
 
             batches = tqdm(train_loader, desc=f"epoch {epoch + 1}/{schedule.epochs}", leave=False)
         for images, labels in batches:
-            images = images.to(device, non_blocking=True)
+            images = normalize(images.to(device, non_blocking=True))
             labels = labels.to(device, non_blocking=True)
             with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
                 logits = network(images)
@@ -610,7 +625,9 @@ def train(
         history["train_error"].append(100.0 * errors / max(count, 1))
         history["lr"].append(current_lr)
         if test_loader is not None:
-            history["test_error"].append(_loader_error(model, test_loader, device, use_amp))
+            history["test_error"].append(
+                _loader_error(model, test_loader, device, use_amp, normalize)
+            )
         if show:
             from tqdm.auto import tqdm
 
@@ -644,13 +661,19 @@ def train(
     return result
 
 
-def _loader_error(model: nn.Module, loader: Iterable, device: torch.device, use_amp: bool) -> float:
+def _loader_error(
+    model: nn.Module,
+    loader: Iterable,
+    device: torch.device,
+    use_amp: bool,
+    normalize: Callable[[torch.Tensor], torch.Tensor],
+) -> float:
     was_training = model.training
     model.eval()
     errors, count = 0, 0
     with torch.no_grad():
         for images, labels in loader:
-            images, labels = images.to(device), labels.to(device)
+            images, labels = normalize(images.to(device)), labels.to(device)
             with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
                 logits = model(images)
             errors += int((logits.argmax(1) != labels).sum())
@@ -768,14 +791,6 @@ def _clean_test_set(
     if dataset == "mnist":
         return datasets.load_mnist(data_root, "test")
     return datasets.load_cifar10(data_root, "test")
-
-
-def _default_normalization(dataset: Any) -> tuple[Sequence[float], Sequence[float]] | None:
-    if dataset == "cifar10":
-        from .data import CIFAR10_MEAN, CIFAR10_STD
-
-        return tuple(CIFAR10_MEAN), tuple(CIFAR10_STD)
-    return None
 
 
 def _levels_by_corruption(
@@ -952,8 +967,10 @@ def evaluate(
         raise ValueError(f"seed={seed!r} is not valid; expected a non-negative integer")
     levels = _levels_by_corruption(dataset, corruptions, severities)
     n_levels = len(next(iter(levels.values())))
-    if normalization is None:
-        normalization = _default_normalization(dataset)
+    if normalization is None and isinstance(dataset, str):
+        from .data import normalization as dataset_normalization
+
+        normalization = dataset_normalization(dataset)
     device = _resolve_device(device)
     images, labels = _clean_test_set(dataset, data_root)
     attrs = {

@@ -1,0 +1,560 @@
+"""The ``v1pushpull`` command: train, evaluate and compare CNNs with push-pull layers [S20].
+
+::
+
+    v1pushpull train --dataset digits --arch lenet-a --pushpull first --out runs/lenet-a-pp
+    v1pushpull evaluate runs/lenet-a-pp
+    v1pushpull compare runs/lenet-a/robustness.nc runs/lenet-a-pp/robustness.nc --out cmp
+
+``train`` writes ``checkpoint.pt`` after every epoch (a rerun of the same command resumes
+from it), then ``model.pt``, ``history.nc`` and ``run.json``. Under ``torchrun`` it trains
+with DistributedDataParallel, e.g. ``torchrun --nproc_per_node=4 -m v1pushpull train ...``.
+``evaluate`` writes the errors under each corruption to ``robustness.nc``, resuming an
+interrupted evaluation. ``compare`` writes ``comparison.png`` (error against severity per
+corruption) and ``comparison.csv``, and prints the table.
+
+Only ``train`` and ``evaluate`` import torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+__all__ = ["comparison_table", "main", "plot_comparison"]
+
+DATASETS = ("digits", "mnist", "cifar10")
+# the placements of v1pushpull.torch.models, repeated so that `compare` needs no torch
+PLACEMENTS = ("none", "first", "first_stage", "all")
+_ARCH_HELP = (
+    "lenet-a … lenet-d, resnet20, resnet32, resnet44, resnet56, densenet-bc-40-12, "
+    "densenet-bc-100-12, densenet-bc-100-24"
+)
+_PUSHPULL_HELP = "which convolutions are push-pull layers; 'first' is the paper's setting"
+_DATA_HELP = {
+    "mnist": (
+        "MNIST needs its four IDX files (train-images-idx3-ubyte[.gz], ...) in --data-root; "
+        'download them with `python -c "from v1pushpull.datasets import download_mnist; '
+        "download_mnist('DIR')\"` or from https://yann.lecun.com/exdb/mnist/"
+    ),
+    "cifar10": (
+        "CIFAR-10 needs the python version (cifar-10-batches-py/) in --data-root, from "
+        'https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz (or `python -c "from '
+        "v1pushpull.datasets import download_cifar10; download_cifar10('DIR')\"`); "
+        "evaluation also needs CIFAR-10-C (CIFAR-10-C/<corruption>.npy and labels.npy) from "
+        "https://zenodo.org/records/2535967"
+    ),
+}
+
+
+class CommandError(Exception):
+    """A user error: printed as ``v1pushpull <command>: error: <message>``, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="v1pushpull",
+        description="Train and evaluate CNNs with push-pull inhibition layers "
+        "(Strisciuglio et al. 2020).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--data-root", type=Path, help="folder of the MNIST / CIFAR-10 files")
+        sub.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: auto)")
+        sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+
+    train = commands.add_parser("train", help="train a model, resuming from its checkpoint")
+    train.add_argument("--dataset", choices=DATASETS, default="digits")
+    train.add_argument("--arch", required=True, help=_ARCH_HELP)
+    train.add_argument("--pushpull", choices=PLACEMENTS, default="none", help=_PUSHPULL_HELP)
+    train.add_argument("--out", type=Path, required=True, help="run folder")
+    train.add_argument("--epochs", type=int, help="epochs (default: the paper's recipe)")
+    train.add_argument("--batch-size", type=int, help="global batch size (default: recipe)")
+    train.add_argument("--lr", type=float, help="initial learning rate (default 0.1)")
+    train.add_argument("--workers", type=int, default=0, help="data loader processes")
+    train.add_argument("--alpha", type=float, default=1.0, help="inhibition strength α")
+    train.add_argument("--scale", type=float, default=2.0, help="pull kernel upsampling s")
+    train.add_argument("--trainable-alpha", action="store_true", help="learn α per channel")
+    train.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
+    train.add_argument("--no-augment", action="store_true", help="no data augmentation")
+    train.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    common(train)
+
+    evaluate = commands.add_parser("evaluate", help="error under corruptions → netCDF")
+    evaluate.add_argument(
+        "run",
+        type=Path,
+        help="run folder of `v1pushpull train`, its model.pt / checkpoint.pt, or a checkpoint "
+        "of the authors' release (*.pth.tar, with --arch and --pushpull)",
+    )
+    evaluate.add_argument("--dataset", choices=DATASETS, help="default: the run's")
+    evaluate.add_argument("--arch", help="default: the run's; " + _ARCH_HELP)
+    evaluate.add_argument("--pushpull", choices=PLACEMENTS, help="default: the run's")
+    evaluate.add_argument("--out", type=Path, help="netCDF file (default RUN/robustness.nc)")
+    evaluate.add_argument("--name", help="model label for tables and figures")
+    evaluate.add_argument("--corruptions", nargs="+", help="corruption names (default: all)")
+    evaluate.add_argument("--severities", nargs="+", type=int, help="CIFAR-10-C severities")
+    evaluate.add_argument("--batch-size", type=int, default=500)
+    common(evaluate)
+
+    compare = commands.add_parser("compare", help="figure and table from evaluation files")
+    compare.add_argument("results", nargs="+", type=Path, help="two or more netCDF files")
+    compare.add_argument("--out", type=Path, required=True, help="folder of the outputs")
+    compare.add_argument("--labels", nargs="+", help="one label per file")
+    compare.add_argument(
+        "--baseline", type=int, default=0, help="index of the reference run (default 0)"
+    )
+    return parser
+
+
+# --- train ----------------------------------------------------------------------------------
+
+
+def _check_data(dataset: str, data_root: Path | None) -> None:
+    if dataset == "digits":
+        return
+    if data_root is None:
+        raise CommandError(f"--dataset {dataset} needs --data-root. {_DATA_HELP[dataset]}")
+    if not data_root.is_dir():
+        raise CommandError(f"--data-root {str(data_root)!r} is not a folder. {_DATA_HELP[dataset]}")
+
+
+def _train(args: argparse.Namespace) -> None:
+    import torch
+
+    from .torch.data import make_loaders, normalization
+    from .torch.models import ARCHITECTURES, build_model, model_family
+    from .torch.training import RECIPES, init_distributed, seed_everything, train
+
+    _check_data(args.dataset, args.data_root)
+    if args.arch not in ARCHITECTURES:
+        raise CommandError(f"--arch {args.arch!r} is not known; expected one of {_ARCH_HELP}")
+    for name in ("epochs", "batch_size"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise CommandError(f"--{name.replace('_', '-')} {value} is not valid; expected >= 1")
+    rank, world_size, _ = init_distributed()
+    family = model_family(args.arch)
+    recipe = RECIPES[family]
+    batch_size = args.batch_size or recipe.batch_size
+    if batch_size % world_size:
+        raise CommandError(
+            f"the batch size {batch_size} does not split over {world_size} processes"
+        )
+    try:
+        train_loader, test_loader = make_loaders(
+            args.dataset,
+            root=args.data_root,
+            batch_size=batch_size // world_size,
+            augment=not args.no_augment,
+            seed=args.seed,
+            num_workers=args.workers,
+            distributed=world_size > 1,
+        )
+    except FileNotFoundError as error:
+        raise CommandError(f"{error}. {_DATA_HELP.get(args.dataset, '')}") from error
+    images, _ = next(iter(test_loader))
+    options = {
+        "arch": args.arch,
+        "pushpull": args.pushpull,
+        "in_channels": int(images.shape[1]),
+        "alpha": args.alpha,
+        "scale": args.scale,
+        "trainable_alpha": args.trainable_alpha,
+    }
+    if family == "lenet":
+        options["input_size"] = int(images.shape[-1])
+    seed_everything(args.seed)
+    try:
+        model = build_model(**options)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+    metadata = {**options, "dataset": args.dataset, "batch_size": batch_size}
+    history = train(
+        model,
+        train_loader,
+        recipe=recipe,
+        epochs=args.epochs,
+        lr=args.lr,
+        device=args.device,
+        out_dir=args.out,
+        seed=args.seed,
+        amp=False if args.no_amp else None,
+        test_loader=test_loader,
+        resume=not args.restart,
+        metadata=metadata,
+        normalization=normalization(args.dataset),
+    )
+    if rank == 0:
+        (args.out / "run.json").write_text(json.dumps(metadata, indent=2) + "\n")
+        last = history.isel(epoch=-1)
+        print(
+            f"{args.arch} (push-pull: {args.pushpull}) on {args.dataset}: "
+            f"{history.sizes['epoch']} epochs, train error {float(last.train_error):.2f} %, "
+            f"test error {float(last.test_error):.2f} % → {args.out}"
+        )
+    if world_size > 1:
+        torch.distributed.destroy_process_group()
+
+
+# --- evaluate -------------------------------------------------------------------------------
+
+
+def _load_model(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
+    import torch
+
+    from .torch.models import ARCHITECTURES, build_model
+
+    path: Path = args.run
+    if path.is_dir():
+        candidates = [path / "model.pt", path / "checkpoint.pt"]
+        path = next((p for p in candidates if p.exists()), candidates[0])
+    if not path.exists():
+        raise CommandError(f"no model at {str(path)!r}; train one with `v1pushpull train`")
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    if "model" in saved:
+        state, metadata = saved["model"], dict(saved.get("metadata", {}))
+    elif "state_dict" in saved:  # the authors' release
+        state, metadata = saved["state_dict"], {}
+    else:
+        raise CommandError(f"{str(path)!r} is not a checkpoint of v1pushpull or of [S20]")
+    for name in ("arch", "pushpull", "dataset"):
+        if getattr(args, name) is not None:
+            metadata[name] = getattr(args, name)
+    if "arch" in metadata and metadata["arch"] not in ARCHITECTURES:
+        raise CommandError(
+            f"--arch {metadata['arch']!r} is not known; expected one of {_ARCH_HELP}"
+        )
+    missing = [name for name in ("arch", "pushpull") if name not in metadata]
+    if missing:
+        raise CommandError(
+            f"{str(path)!r} does not say its {' and '.join(missing)}; give "
+            + " ".join(f"--{m}" for m in missing)
+        )
+    metadata.setdefault("dataset", "cifar10")
+    options = {
+        k: metadata[k]
+        for k in ("pushpull", "in_channels", "input_size", "alpha", "scale", "trainable_alpha")
+        if k in metadata
+    }
+    model = build_model(metadata["arch"], **options)
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as error:
+        raise CommandError(
+            f"the weights in {str(path)!r} do not fit {metadata['arch']} with push-pull "
+            f"{metadata['pushpull']!r}: {str(error).splitlines()[0]}"
+        ) from error
+    return model, metadata
+
+
+def _evaluate(args: argparse.Namespace) -> None:
+    from .torch.training import evaluate
+
+    model, metadata = _load_model(args)
+    dataset = metadata["dataset"]
+    _check_data(dataset, args.data_root)
+    out = args.out
+    if out is None:
+        if not args.run.is_dir():
+            raise CommandError("give --out FILE.nc when RUN is a file")
+        out = args.run / "robustness.nc"
+    name = args.name or (
+        metadata["arch"] + ("" if metadata["pushpull"] == "none" else f"-pp-{metadata['pushpull']}")
+    )
+    try:
+        results = evaluate(
+            model,
+            dataset,
+            args.corruptions,
+            args.severities,
+            data_root=args.data_root,
+            out=out,
+            name=name,
+            batch_size=args.batch_size,
+            device=args.device,
+            seed=args.seed,
+        )
+    except FileNotFoundError as error:
+        raise CommandError(f"{error}. {_DATA_HELP.get(dataset, '')}") from error
+    except (ValueError, TypeError) as error:
+        raise CommandError(str(error)) from error
+    print(_format_results(results))
+    print(f"→ {out}")
+
+
+# --- compare --------------------------------------------------------------------------------
+
+
+def comparison_table(
+    results: Sequence[xr.Dataset], labels: Sequence[str], baseline: int = 0
+) -> xr.Dataset:
+    """Summarise several evaluations side by side.
+
+    Parameters
+    ----------
+    results : sequence of xarray.Dataset
+        Outputs of :func:`v1pushpull.torch.training.evaluate` on the same corruptions and
+        severities.
+    labels : sequence of str
+        One name per result.
+    baseline : int
+        Index of the reference for the relative scores.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``run`` and ``corruption``: ``clean_error`` and ``E_corr`` (%, mean over
+        corruptions and severities), ``corruption_error`` (%, per corruption, mean over
+        severities), ``CE_vs_baseline`` and ``mCE_vs_baseline`` / ``relative_mCE_vs_baseline``
+        (×100, baseline = 100, :func:`v1pushpull.robustness.robustness_metrics` with the
+        baseline as reference) and, where the inputs carry them, the AlexNet-normalised
+        ``mCE`` and ``relative_mCE``.
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, ``baseline`` is out of range, or the evaluations do not share
+        their corruptions and levels.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from v1pushpull.cli import comparison_table
+    >>> a = xr.Dataset({"error": (("corruption", "severity"), [[20.0, 40.0]]),
+    ...                 "clean_error": 10.0}, coords={"corruption": ["noise"], "severity": [1, 2]})
+    >>> b = a.assign(error=a.error / 2)
+    >>> float(comparison_table([a, b], ["plain", "pp"]).mCE_vs_baseline.sel(run="pp"))
+    50.0
+    """
+    from .robustness import robustness_metrics
+
+    if len(results) != len(labels):
+        raise ValueError(f"got {len(results)} results but {len(labels)} labels")
+    if not 0 <= baseline < len(results):
+        raise ValueError(f"baseline={baseline!r} is not valid; expected 0..{len(results) - 1}")
+    reference = results[baseline]
+    for label, result in zip(labels, results, strict=True):
+        same = result["corruption"].values.tolist() == reference["corruption"].values.tolist()
+        same = same and result.sizes.get("severity") == reference.sizes.get("severity")
+        if same and "level" in reference.coords and "level" in result.coords:
+            same = bool(np.allclose(result["level"].values, reference["level"].values))
+        if not same:
+            raise ValueError(
+                f"{label!r} was evaluated on other corruptions or levels than the baseline "
+                f"{labels[baseline]!r}"
+            )
+    rows = []
+    for result in results:
+        core = result[["error", "clean_error"]]
+        corruption_error = core["error"].mean("severity")
+        row = xr.Dataset(
+            {
+                "clean_error": core["clean_error"],
+                "E_corr": corruption_error.mean("corruption"),
+                "corruption_error": corruption_error,
+            }
+        )
+        try:
+            relative = robustness_metrics(core, reference=reference[["error", "clean_error"]])
+        except ValueError:
+            # the baseline's corrupted errors equal its clean error: no relative score
+            relative = None
+        for name, source in (
+            ("CE_vs_baseline", "CE"),
+            ("mCE_vs_baseline", "mCE"),
+            ("relative_mCE_vs_baseline", "relative_mCE"),
+        ):
+            row[name] = relative[source] if relative is not None else np.nan
+        if "mCE" in result:
+            row["mCE"] = result["mCE"]
+            row["relative_mCE"] = result["relative_mCE"]
+        rows.append(row.drop_vars([c for c in row.coords if c != "corruption"]))
+    table = xr.concat(rows, dim="run", join="outer")
+    table = table.assign_coords(run=list(labels))
+    table.attrs["baseline"] = labels[baseline]
+    for name in ("clean_error", "E_corr", "corruption_error"):
+        table[name].attrs["units"] = "%"
+    return table
+
+
+def _format_results(results: xr.Dataset) -> str:
+    lines = [
+        f"{results.attrs.get('model', 'model')}: clean error {float(results.clean_error):.2f} %"
+    ]
+    for corruption in results["corruption"].values.tolist():
+        errors = results["error"].sel(corruption=corruption).values
+        if "level" in results.coords:
+            levels = results["level"].sel(corruption=corruption).values
+        else:
+            levels = results["severity"].values
+        pairs = ", ".join(
+            f"{level:g}: {error:.2f}" for level, error in zip(levels, errors, strict=True)
+        )
+        lines.append(f"  {corruption} — {pairs}")
+    if "mCE" in results:
+        lines.append(
+            f"  mCE {float(results.mCE):.1f}, relative mCE {float(results.relative_mCE):.1f} "
+            f"(AlexNet = 100), E_corr {float(results.E_corr):.2f} %"
+        )
+    return "\n".join(lines)
+
+
+def _format_table(table: xr.Dataset) -> str:
+    corruptions = table["corruption"].values.tolist()
+    columns = ["clean", *corruptions, "E_corr"]
+    scores = [s for s in ("mCE", "relative_mCE", "mCE_vs_baseline") if s in table]
+    headers = ["run", *columns, *scores]
+    lines = []
+    for run in table["run"].values.tolist():
+        row = table.sel(run=run)
+        values = [float(row.clean_error)]
+        values += [float(row.corruption_error.sel(corruption=c)) for c in corruptions]
+        values += [float(row.E_corr), *(float(row[s]) for s in scores)]
+        lines.append([str(run), *(f"{v:.2f}" for v in values)])
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
+    text = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    text += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    note = "errors in %, per corruption the mean over severities"
+    if "mCE_vs_baseline" in scores:
+        note += f"; mCE_vs_baseline: 100 = {table.attrs.get('baseline')}"
+    if "mCE" in scores:
+        note += "; mCE, relative_mCE: AlexNet = 100"
+    return "\n".join([*text, f"({note})"])
+
+
+def plot_comparison(results: Sequence[xr.Dataset], labels: Sequence[str]) -> Any:
+    """Error against severity, one panel per corruption, one line per evaluation.
+
+    Parameters
+    ----------
+    results : sequence of xarray.Dataset
+        Outputs of :func:`v1pushpull.torch.training.evaluate` on the same corruptions.
+    labels : sequence of str
+        One name per result; names containing "pp" or "push" are drawn with solid lines,
+        the others dashed.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The clean error is drawn at the left of each panel ("clean").
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from v1pushpull.cli import plot_comparison
+    >>> a = xr.Dataset({"error": (("corruption", "severity"), [[20.0, 40.0]]),
+    ...                 "clean_error": 10.0}, coords={"corruption": ["noise"], "severity": [1, 2]})
+    >>> len(plot_comparison([a, a], ["plain", "pp"]).axes)
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    corruptions = results[0]["corruption"].values.tolist()
+    columns = min(4, len(corruptions))
+    rows = -(-len(corruptions) // columns)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(3.2 * columns, 2.8 * rows), squeeze=False, sharey=True
+    )
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for index, corruption in enumerate(corruptions):
+        ax = axes.flat[index]
+        for number, (result, label) in enumerate(zip(results, labels, strict=True)):
+            error = result["error"].sel(corruption=corruption)
+            x = np.arange(error.sizes["severity"] + 1)
+            y = np.concatenate([[float(result["clean_error"])], error.values])
+            pushpull = "pp" in label.lower() or "push" in label.lower()
+            ax.plot(
+                x,
+                y,
+                marker="o",
+                linestyle="-" if pushpull else "--",
+                color=colors[number % len(colors)],
+                label=label,
+            )
+        if "level" in results[0].coords:
+            levels = results[0]["level"].sel(corruption=corruption).values
+            ticks = ["clean", *(f"{v:g}" for v in levels)]
+        else:
+            ticks = ["clean", *(str(s) for s in results[0]["severity"].values)]
+        ax.set_xticks(np.arange(len(ticks)), ticks)
+        ax.set_title(corruption.replace("_", " "))
+        ax.set_xlabel("severity")
+        ax.grid(alpha=0.3)
+        if index % columns == 0:
+            ax.set_ylabel("top-1 error (%)")
+    for ax in axes.flat[len(corruptions) :]:
+        ax.remove()
+    axes.flat[0].legend(fontsize="small")
+    figure.tight_layout()
+    return figure
+
+
+def _compare(args: argparse.Namespace) -> None:
+    if len(args.results) < 2:
+        raise CommandError("compare needs two or more evaluation files")
+    labels = args.labels
+    if labels is not None and len(labels) != len(args.results):
+        raise CommandError(f"got {len(args.results)} files but {len(labels)} --labels")
+    results = []
+    for path in args.results:
+        if not path.exists():
+            raise CommandError(f"no evaluation file {str(path)!r}; run `v1pushpull evaluate`")
+        with xr.open_dataset(path) as stored:
+            results.append(stored.load())
+    if labels is None:
+        labels = [r.attrs.get("model", p.stem) for r, p in zip(results, args.results, strict=True)]
+        if len(set(labels)) < len(labels):
+            labels = [f"{label} ({p})" for label, p in zip(labels, args.results, strict=True)]
+    try:
+        table = comparison_table(results, labels, baseline=args.baseline)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
+    args.out.mkdir(parents=True, exist_ok=True)
+    figure = plot_comparison(results, labels)
+    figure.savefig(args.out / "comparison.png", dpi=120)
+    table.to_dataframe().to_csv(args.out / "comparison.csv")
+    table.to_netcdf(args.out / "comparison.nc")
+    print(_format_table(table))
+    print(f"→ {args.out / 'comparison.png'}, {args.out / 'comparison.csv'}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``v1pushpull`` command line.
+
+    Parameters
+    ----------
+    argv : sequence of str or None
+        The arguments after the program name; None reads ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success. Bad arguments and missing data exit with status 2 and
+        a message that says what to do.
+
+    Examples
+    --------
+    >>> from v1pushpull.cli import main
+    >>> main(["compare", "--help"])  # doctest: +SKIP
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    commands = {"train": _train, "evaluate": _evaluate, "compare": _compare}
+    try:
+        commands[args.command](args)
+    except CommandError as error:
+        parser.exit(2, f"v1pushpull {args.command}: error: {error}\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
