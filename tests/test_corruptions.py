@@ -14,6 +14,7 @@ from v1pushpull.corruptions import (
     DEVICE_CORRUPTIONS,
     HOST_CORRUPTIONS,
     SEVERITY_PARAMETERS,
+    _equalize_hist_opencv,
     _motion_blur_host,
     _plasma_fractal,
     _zoom_factors,
@@ -43,7 +44,7 @@ def _corrupt(images, name, severity, **kwargs):
 
 
 def test_catalogue():
-    assert len(CORRUPTIONS) == 18 and "spatter" not in CORRUPTIONS
+    assert len(CORRUPTIONS) == 19
     assert set(DEVICE_CORRUPTIONS) | set(HOST_CORRUPTIONS) == set(CORRUPTIONS)
     assert not set(DEVICE_CORRUPTIONS) & set(HOST_CORRUPTIONS)
     assert all(len(SEVERITY_PARAMETERS[name]) == 5 for name in CORRUPTIONS)
@@ -95,7 +96,7 @@ def test_quantization_is_idempotent_in_float32():
 
 
 RANDOM = ["gaussian_noise", "shot_noise", "impulse_noise", "speckle_noise", "glass_blur",
-          "motion_blur", "snow", "frost", "fog", "elastic_transform"]  # fmt: skip
+          "motion_blur", "snow", "frost", "fog", "spatter", "elastic_transform"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", RANDOM)
@@ -447,6 +448,34 @@ def test_snow_brightens():
     assert grey.shape == (4, 1, 32, 32)
 
 
+def test_spatter_water_lightens_and_mud_darkens_towards_brown():
+    images = _natural_batch(8)
+    for severity in (1, 2, 3):  # water: pale turquoise added, nothing gets darker
+        out = corrupt(images, "spatter", severity, seed=0)
+        assert np.all(out >= images - 1e-12) and np.any(out > images + 0.1)
+    mud = np.array([63, 42, 20]).reshape(1, 3, 1, 1) / 255
+    for severity in (4, 5):  # mud: changed pixels move towards brown, by at least 80 %
+        out = corrupt(images, "spatter", severity, seed=0, quantize=False)
+        changed = np.broadcast_to(np.any(out != images, axis=1, keepdims=True), out.shape)
+        assert changed.mean() > 0.01
+        before, after = np.abs(images - mud)[changed], np.abs(out - mud)[changed]
+        assert np.all(after <= 0.2 * before + 1e-12)
+    # within each kind, severity orders the distortion
+    distortion = _distortions("spatter", images)
+    assert distortion[0] < distortion[1] < distortion[2] and distortion[3] < distortion[4]
+    grey = corrupt(images[:, :1], "spatter", 5, seed=0)
+    assert grey.shape == (8, 1, 32, 32)
+
+
+def test_equalize_hist_opencv_mapping():
+    levels = np.array([[10, 10, 20, 20], [30, 30, 30, 30]], dtype=np.uint8)
+    # lowest level → 0; then cumulative counts above it scaled by 255 / 6
+    np.testing.assert_array_equal(
+        _equalize_hist_opencv(levels), [[0, 0, 85, 85], [255, 255, 255, 255]]
+    )
+    np.testing.assert_array_equal(_equalize_hist_opencv(np.full((2, 2), 7, np.uint8)), 7)
+
+
 # --------------------------------------------------------------------------------------------
 # errors
 # --------------------------------------------------------------------------------------------
@@ -454,8 +483,6 @@ def test_snow_brightens():
 
 def test_corrupt_errors():
     images = np.zeros((1, 3, 8, 8))
-    with pytest.raises(ValueError, match="'spatter' is not implemented"):
-        corrupt(images, "spatter", 1)
     with pytest.raises(ValueError, match="corruption must be one of"):
         corrupt(images, "rain", 1)
     with pytest.raises(ValueError, match=r"severity must be an int in 1\.\.5, got 6"):
