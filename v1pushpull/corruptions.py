@@ -908,8 +908,8 @@ def contrast_poisson(
     >>> from v1pushpull.corruptions import contrast_poisson
     >>> images = np.linspace(0, 1, 256).reshape(1, 1, 16, 16)
     >>> out = contrast_poisson(images, 0.3, seed=0)
-    >>> round(float(out.mean()), 2)
-    0.5
+    >>> bool(abs(float(out.mean()) - 0.5) < 0.02)  # unbiased around the reduced image
+    True
     """
     images, xp = as_float_images(images, "images")
     if isinstance(contrast, bool) or not isinstance(contrast, numbers.Real):

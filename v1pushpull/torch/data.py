@@ -155,7 +155,7 @@ def reflect_pad(images: torch.Tensor, padding: int = 4) -> torch.Tensor:
     --------
     >>> import torch
     >>> from v1pushpull.torch.data import reflect_pad
-    >>> reflect_pad(torch.arange(3.0).view(1, 1, 1, 3), 1)[0, 0, 0].tolist()
+    >>> reflect_pad(torch.arange(9.0).view(1, 1, 3, 3), 1)[0, 0, 1].tolist()
     [1.0, 0.0, 1.0, 2.0, 1.0]
     """
     return F.pad(images, (padding, padding, padding, padding), mode="reflect")
