@@ -545,7 +545,10 @@ def download_cifar10(
                 # refuse absolute paths and "..": an archive must not write outside workdir
                 if Path(member.name).is_absolute() or ".." in Path(member.name).parts:
                     raise OSError(f"unsafe path {member.name!r} in {archive}")
-            tar.extractall(workdir, members=members)
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4 / 3.12: refuse odd members
+                tar.extractall(workdir, members=members, filter="data")
+            else:
+                tar.extractall(workdir, members=members)
         extracted = workdir / _CIFAR10_FOLDER
         if not all((extracted / name).is_file() for name in names):
             raise OSError(f"{archive} does not contain {_CIFAR10_FOLDER}/ with all batches")
