@@ -196,6 +196,18 @@ def test_resume_after_a_crash_in_process_ends_with_the_uninterrupted_weights(tmp
     np.testing.assert_array_equal(resumed.lr.values, full.lr.values)
 
 
+def test_every_epoch_tells_loader_parts_with_set_epoch_which_epoch_it_is():
+    class EpochAwareDataset(TensorDataset):
+        def set_epoch(self, epoch):
+            self.epochs.append(epoch)
+
+    dataset = EpochAwareDataset(torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,)))
+    dataset.epochs = []
+    loader = DataLoader(dataset, batch_size=4)
+    train(build_model("lenet-d"), loader, recipe="lenet", epochs=3, progress=False)
+    assert dataset.epochs == [0, 1, 2]
+
+
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     target = tmp_path / "results.nc"
     target.write_bytes(b"old")
@@ -332,12 +344,15 @@ def trained_lenet():
     from v1pushpull.datasets import load_digits
 
     images, labels = load_digits("train")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a tiny model trains much faster on one thread of a busy machine
     seed_everything(0)
     model = build_model("lenet-c")
     loader = DataLoader(
         TensorDataset(torch.tensor(images), torch.tensor(labels)), batch_size=32, shuffle=True
     )
     history = train(model, loader, recipe="lenet", epochs=4, lr=0.05, milestones=(), progress=False)
+    torch.set_num_threads(threads)
     return model, history
 
 

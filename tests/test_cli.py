@@ -1,0 +1,197 @@
+"""Tests of the ``v1pushpull`` command line (train → evaluate → compare, and its errors)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from v1pushpull.cli import PLACEMENTS, comparison_table, main
+
+CHECKPOINTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "s20-checkpoints"
+SCHEDULE = ["--epochs", "3", "--lr", "0.05", "--batch-size", "16"]
+
+
+@pytest.fixture
+def one_thread():
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    # tiny models train faster on one thread, and much faster on a busy machine
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def fail(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    return capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    """A plain and a push-pull LeNet-D trained for 3 epochs on the digits and evaluated."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("runs")
+    for placement in ("none", "first"):
+        run = root / placement
+        common = ["--dataset", "digits", "--arch", "lenet-d", "--pushpull", placement]
+        main(["train", *common, "--out", str(run), *SCHEDULE])
+        main(["evaluate", str(run)])
+    torch.set_num_threads(threads)
+    return root
+
+
+def test_train_writes_a_resumable_run_with_its_metadata(two_runs, capsys, one_thread):
+    import torch
+
+    from v1pushpull.torch.training import load_checkpoint
+
+    run = two_runs / "first"
+    metadata = json.loads((run / "run.json").read_text())
+    assert metadata["arch"] == "lenet-d" and metadata["pushpull"] == "first"
+    assert metadata["in_channels"] == 1 and metadata["input_size"] == 28
+    before = load_checkpoint(run)["model"]
+    history = xr.open_dataset(run / "history.nc").load()
+    assert history.sizes["epoch"] == 3 and "test_error" in history
+    # the same command again finds the finished checkpoint and trains no further
+    common = ["--dataset", "digits", "--arch", "lenet-d", "--pushpull", "first"]
+    main(["train", *common, "--out", str(run), *SCHEDULE])
+    after = load_checkpoint(run)["model"]
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert "conv1.push.weight" in after
+
+
+def test_evaluate_writes_the_digits_protocol(two_runs):
+    results = xr.open_dataset(two_runs / "first" / "robustness.nc").load()
+    assert results.error.dims == ("corruption", "severity")
+    assert results.attrs["model"] == "lenet-d-pp-first"
+    np.testing.assert_allclose(
+        results.level.sel(corruption="contrast_poisson"), [0.5, 0.4, 0.3, 0.2]
+    )
+    assert float(results.clean_error) < 50  # it learned: chance is 90 %
+
+
+def test_compare_writes_figure_and_table_relative_to_the_baseline(two_runs, tmp_path, capsys):
+    files = [str(two_runs / p / "robustness.nc") for p in ("none", "first")]
+    main(["compare", *files, "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert "lenet-d-pp-first" in printed and "mCE_vs_baseline" in printed
+    assert (tmp_path / "comparison.png").stat().st_size > 10_000
+    table = xr.open_dataset(tmp_path / "comparison.nc").load()
+    assert float(table.mCE_vs_baseline.sel(run="lenet-d")) == pytest.approx(100.0)
+    # CE relative to the baseline by hand: ratio of the summed errors, per corruption
+    plain, pushpull = (xr.open_dataset(f).load() for f in files)
+    expected = 100 * pushpull.error.sum("severity") / plain.error.sum("severity")
+    np.testing.assert_allclose(
+        float(table.mCE_vs_baseline.sel(run="lenet-d-pp-first")), float(expected.mean())
+    )
+    csv = (tmp_path / "comparison.csv").read_text()
+    assert csv.splitlines()[0].startswith("run,corruption")
+
+
+def test_comparison_table_rejects_different_protocols():
+    a = xr.Dataset(
+        {"error": (("corruption", "severity"), [[20.0, 40.0]]), "clean_error": 10.0},
+        coords={"corruption": ["noise"], "severity": [1, 2]},
+    )
+    b = a.assign_coords(corruption=["blur"])
+    with pytest.raises(ValueError, match="other corruptions"):
+        comparison_table([a, b], ["a", "b"])
+    with pytest.raises(ValueError, match="baseline=2"):
+        comparison_table([a, a], ["a", "b"], baseline=2)
+
+
+def test_cifar10_without_files_says_where_to_put_them(tmp_path, capsys):
+    message = fail(["train", "--dataset", "cifar10", "--arch", "resnet20", "--out", "x"], capsys)
+    assert "--data-root" in message and "cifar-10-python.tar.gz" in message
+    empty = tmp_path / "data"
+    empty.mkdir()
+    message = fail(
+        [
+            "train",
+            "--dataset",
+            "cifar10",
+            "--arch",
+            "resnet20",
+            "--out",
+            str(tmp_path / "r"),
+            "--data-root",
+            str(empty),
+        ],
+        capsys,
+    )
+    assert "cifar-10-batches-py" in message and "download_cifar10" in message
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["train", "--arch", "vgg16", "--out", "x"], "--arch 'vgg16' is not known"),
+        (["train", "--arch", "lenet-a", "--out", "x", "--epochs", "0"], "--epochs 0"),
+        (["compare", "only.nc", "--out", "x"], "two or more"),
+        (["compare", "a.nc", "b.nc", "--out", "x"], "no evaluation file"),
+        (["evaluate", "missing-run"], "no model at"),
+    ],
+)
+def test_bad_arguments_exit_with_a_clear_message(argv, expected, capsys):
+    assert expected in fail(argv, capsys)
+
+
+def test_argparse_rejects_unknown_choices(capsys):
+    assert "invalid choice: 'some'" in fail(
+        ["train", "--arch", "lenet-a", "--pushpull", "some", "--out", "x"], capsys
+    )
+
+
+def test_placements_match_the_models():
+    pytest.importorskip("torch")
+    from v1pushpull.torch.models import PUSHPULL_PLACEMENTS
+
+    assert PLACEMENTS == PUSHPULL_PLACEMENTS
+
+
+@pytest.mark.skipif(not CHECKPOINTS.is_dir(), reason="released checkpoints not available")
+def test_evaluate_a_released_checkpoint_needs_its_architecture(tmp_path, capsys):
+    released = str(CHECKPOINTS / "resnet-20-pp.pth.tar")
+    assert "--arch --pushpull" in fail(["evaluate", released, "--out", "x.nc"], capsys)
+    wrong = fail(
+        ["evaluate", released, "--arch", "resnet20", "--pushpull", "none", "--out", "x.nc"], capsys
+    )
+    assert "do not fit resnet20" in wrong
+    # right architecture, no CIFAR-10 files: the message says what is missing
+    message = fail(
+        [
+            "evaluate",
+            released,
+            "--arch",
+            "resnet20",
+            "--pushpull",
+            "first",
+            "--out",
+            "x.nc",
+            "--data-root",
+            str(tmp_path),
+        ],
+        capsys,
+    )
+    assert "cifar-10-batches-py" in message
+
+
+def test_python_dash_m_runs_the_command():
+    process = subprocess.run(
+        [sys.executable, "-m", "v1pushpull", "compare", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 0
+    assert "--baseline" in process.stdout and "two or more netCDF files" in process.stdout
