@@ -247,3 +247,18 @@ def test_read_bsds_errors(tmp_path):
     scipy.io.savemat(tmp_path / "fields.mat", {"groundTruth": cell})
     with pytest.raises(ValueError, match="Segmentation"):
         read_bsds_ground_truth(tmp_path / "fields.mat")
+
+
+def test_plot_contours_colours():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from v1pushpull.plotting.cells import plot_contours
+
+    edges = line_map(3, 8)
+    truth = line_map(3, 8) | line_map(6, 8)
+    rgb = plot_contours(np.zeros((8, 8)), edges, truth).images[0].get_array()
+    assert tuple(rgb[0, 3]) == (1.0, 0.9, 0.0) and tuple(rgb[0, 6]) == (0.0, 0.8, 0.0)
+    assert tuple(rgb[0, 0]) == (0.0, 0.0, 0.0)
+    plt.close("all")

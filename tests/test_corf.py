@@ -262,3 +262,27 @@ def test_pull_subunits():
 def test_prototypes():
     assert edge_prototype(7)[3].tolist() == [0, 0, 0, 0.5, 1, 1, 1]
     assert line_prototype(7, 3)[0].tolist() == [0, 0, 1, 1, 1, 0, 0]
+
+
+def test_plot_subunits_draws_each_subunit_where_it_is(cell):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from v1pushpull.cells import PushPullCell
+    from v1pushpull.plotting.cells import plot_response_maps, plot_subunits
+
+    theta = np.pi / 2
+    ax = plot_subunits(cell, theta)
+    x, y = cell.subunits.positions(theta)
+    drawn = sorted((round(p.center[0], 6), round(p.center[1], 6)) for p in ax.patches)
+    assert drawn == sorted(zip(np.round(x, 6).tolist(), np.round(y, 6).tolist(), strict=True))
+    on = [p for p in ax.patches if p.get_facecolor()[0] > p.get_facecolor()[2]]
+    assert len(on) == cell.subunits.polarities.count("on")
+    push_pull = plot_subunits(PushPullCell(cell))
+    assert sum(p.get_linestyle() == "dashed" for p in push_pull.patches) == len(cell.subunits)
+    figure = plot_response_maps(np.ones((3, 8, 8)), [0.0, 1.0, 2.0], ncols=2)
+    assert [a.get_title() for a in figure.axes[:3]] == ["0°", "57°", "115°"]
+    with pytest.raises(TypeError, match="CORFCell"):
+        plot_subunits("cell")
+    plt.close("all")
