@@ -314,17 +314,19 @@ def _motion_blur_host(
     weights /= weights.sum()
     pad = taps
     padded = np.pad(images, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="edge")
-    padded = padded.transpose(0, 2, 3, 1)
     offsets = [_motion_offsets(radius, angle) for angle in angles]
     dx = np.stack([o[0] for o in offsets])  # (N, taps)
     dy = np.stack([o[1] for o in offsets])
-    index = np.arange(n)[:, None, None]
-    rows = np.arange(height)[None, :, None] + pad
-    cols = np.arange(width)[None, None, :] + pad
-    out = np.zeros((n, height, width, channels))
+    out = np.zeros((n, channels, height, width))
     for i, weight in enumerate(weights):
-        out += weight * padded[index, rows + dy[:, i, None, None], cols + dx[:, i, None, None]]
-    return out.transpose(0, 3, 1, 2)
+        # images sharing a tap offset are shifted together with one slice
+        shifts, group = np.unique(np.stack([dy[:, i], dx[:, i]], 1), axis=0, return_inverse=True)
+        group = group.ravel()
+        for g, (oy, ox) in enumerate(shifts):
+            members = np.flatnonzero(group == g)
+            window = padded[members, :, pad + oy : pad + oy + height, pad + ox : pad + ox + width]
+            out[members] += weight * window
+    return out
 
 
 def _motion_blur(x, xp, params, rng):
