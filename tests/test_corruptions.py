@@ -501,6 +501,8 @@ def test_corrupt_errors():
         corrupt(images, "gaussian_noise", 1, seed="abc")
     with pytest.raises(ValueError, match="frost needs frost_images"):
         corrupt(images, "frost", 1)
+    with pytest.raises(TypeError, match="non-empty sequence of arrays"):
+        corrupt(images, "frost", 1, frost_images=np.zeros((2, 3, 9, 9)))
     with pytest.raises(ValueError, match="smaller than the images"):
         corrupt(images, "frost", 1, frost_images=[np.zeros((3, 4, 4))])
     with pytest.raises(ValueError, match=r"frost_images\[0\] must have shape"):
