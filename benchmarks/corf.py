@@ -36,12 +36,12 @@ def direct_push_pull(image: np.ndarray, orientations: np.ndarray, cell: PushPull
     """Push-pull CORF the way the released code computes it: blur and roll per subunit."""
     height, width = image.shape
     cells = [cell.push, cell.pull]
-    shifts = [c.subunits.shifts(orientations) for c in cells]
+    shifts = [c.subunit_set.shifts(orientations) for c in cells]
     # largest shift + blur radius + DoG radius: the DoG is read only where it depends on the
     # reflect-extended image, as in the library
     pad = max(
         int(max(np.abs(dx).max(), np.abs(dy).max()))
-        + max(c.blur_radius(r) for r in c.subunits.rhos)
+        + max(c.blur_radius(r) for r in c.subunit_set.rhos)
         for c, (dx, dy) in zip(cells, shifts, strict=True)
     ) + int(3.0 * cell.push.sigma + 0.5)
     padded = np.pad(image, pad, mode="reflect")
@@ -56,7 +56,9 @@ def direct_push_pull(image: np.ndarray, orientations: np.ndarray, cell: PushPull
         responses = []
         for c, (dx, dy) in zip(cells, shifts, strict=True):
             product = np.ones((height, width), dtype=image.dtype)
-            for j, (unit, weight) in enumerate(zip(c.subunits, c.subunits.weights, strict=True)):
+            for j, (unit, weight) in enumerate(
+                zip(c.subunit_set, c.subunit_set.weights, strict=True)
+            ):
                 radius = c.blur_radius(unit.rho)
                 blurred = ndi.gaussian_filter(
                     lgn[unit.polarity], radius / 3.0, truncate=3.0, mode="mirror"
@@ -86,8 +88,8 @@ def measure(function, repeats: int) -> tuple[float, int, np.ndarray]:
 
 def unique_maps(cell: PushPullCell) -> int:
     return len(
-        {(0, u.polarity, u.sigma, u.rho) for u in cell.push.subunits}
-        | {(1, u.polarity, u.sigma, u.rho) for u in cell.pull.subunits}
+        {(0, u.polarity, u.sigma, u.rho) for u in cell.push.subunit_set}
+        | {(1, u.polarity, u.sigma, u.rho) for u in cell.pull.subunit_set}
     )
 
 
@@ -99,7 +101,7 @@ def main() -> None:
     image = skimage.data.camera().astype(np.float32) / 255.0
     orientations = np.linspace(0.0, 2.0 * np.pi, 24, endpoint=False)
     cell = PushPullCell(CORFCell(sigma=2.2), inhibition_strength=1.8, pull_shift=4.0)
-    n_subunits = len(cell.push.subunits) + len(cell.pull.subunits)
+    n_subunits = len(cell.push.subunit_set) + len(cell.pull.subunit_set)
     buffer = image.nbytes
 
     ours_time, ours_peak, ours = measure(lambda: cell.response(image, orientations), args.repeats)

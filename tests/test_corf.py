@@ -30,7 +30,7 @@ def reference_corf(image: np.ndarray, orientations: np.ndarray, cell: CORFCell) 
     orientation and subunit a SciPy Gaussian blur and an ``np.roll``, then the weighted
     product of powers ``Π sᵢ^wᵢ``."""
     height, width = image.shape
-    units = cell.subunits
+    units = cell.subunit_set
     pad = 2 * math.ceil(units.rhos.max()) + 2 * cell.blur_radius(units.rhos.max()) + 2
     padded = np.pad(image, pad, mode="reflect")
     floor = 64 * np.finfo(image.dtype).eps * np.abs(image).max()
@@ -74,10 +74,10 @@ def test_default_rho_table():
 
 def test_edge_cell_layout_is_mirror_symmetric(cell):
     """On subunits on the bright (right) side, off subunits mirror them, as the edge is."""
-    data = cell.subunits.to_dataset()
+    data = cell.subunit_set.to_dataset()
     on = data.where(data.polarity == "on", drop=True)
     off = data.where(data.polarity == "off", drop=True)
-    assert len(cell.subunits) == 16
+    assert len(cell.subunit_set) == 16
     assert np.all(on.x.values > 0) and np.all(off.x.values < 0)
     on_points = sorted(zip(on.x.values.round(6), on.y.values.round(6), strict=True))
     off_points = sorted(zip((-off.x.values).round(6), off.y.values.round(6), strict=True))
@@ -144,7 +144,7 @@ def test_batch_shape_and_independence(cell, rng):
 
 def test_line_cell_is_symmetric_and_prefers_lines():
     line_cell = CORFCell(prototype="line", line_width=3)
-    assert set(line_cell.subunits.polarities) == {"on", "off"}
+    assert set(line_cell.subunit_set.polarities) == {"on", "off"}
     stimulus = bar(72, 0.0, 3.0)
     tuning = line_cell.response(stimulus, [0.0, np.pi / 2, np.pi])[:, 36, 36]
     assert tuning[0] == pytest.approx(tuning[2], rel=1e-6)
@@ -249,7 +249,7 @@ def test_invalid_response_inputs(cell):
 
 
 def test_pull_subunits():
-    units = CORFCell().subunits
+    units = CORFCell().subunit_set
     pulled = units.pull(4.0)
     for push, pull in zip(units, pulled, strict=True):
         assert pull.polarity != push.polarity
@@ -274,15 +274,26 @@ def test_plot_subunits_draws_each_subunit_where_it_is(cell):
 
     theta = np.pi / 2
     ax = plot_subunits(cell, theta)
-    x, y = cell.subunits.positions(theta)
+    x, y = cell.subunit_set.positions(theta)
     drawn = sorted((round(p.center[0], 6), round(p.center[1], 6)) for p in ax.patches)
     assert drawn == sorted(zip(np.round(x, 6).tolist(), np.round(y, 6).tolist(), strict=True))
     on = [p for p in ax.patches if p.get_facecolor()[0] > p.get_facecolor()[2]]
-    assert len(on) == cell.subunits.polarities.count("on")
+    assert len(on) == cell.subunit_set.polarities.count("on")
     push_pull = plot_subunits(PushPullCell(cell))
-    assert sum(p.get_linestyle() == "dashed" for p in push_pull.patches) == len(cell.subunits)
+    assert sum(p.get_linestyle() == "dashed" for p in push_pull.patches) == len(cell.subunit_set)
     figure = plot_response_maps(np.ones((3, 8, 8)), [0.0, 1.0, 2.0], ncols=2)
     assert [a.get_title() for a in figure.axes[:3]] == ["0°", "57°", "115°"]
     with pytest.raises(TypeError, match="CORFCell"):
         plot_subunits("cell")
     plt.close("all")
+
+
+def test_replace_reconfigures_the_subunits():
+    from dataclasses import replace
+
+    wider = replace(CORFCell(), sigma=3.0)
+    assert wider.rho is None and wider.radii == default_rho(3.0)
+    assert set(np.round(wider.subunit_set.rhos, 4)) == set(default_rho(3.0))
+    assert set(wider.subunit_set.sigmas) == {3.0}
+    explicit = CORFCell(subunits=wider.subunit_set)
+    assert explicit.subunit_set is wider.subunit_set

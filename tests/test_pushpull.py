@@ -29,7 +29,7 @@ def gabor() -> PushPullCell:
 def test_corf_defaults(corf):
     assert (corf.inhibition_strength, corf.pull_shift, corf.pull_scale) == (1.8, 4.0, None)
     assert corf.push.sigma == 2.2
-    assert corf.pull.subunits == corf.push.subunits.pull(4.0)
+    assert corf.pull.subunit_set == corf.push.subunit_set.pull(4.0)
 
 
 def test_gabor_pull_is_the_negated_widened_kernel(gabor):
@@ -102,6 +102,6 @@ def test_invalid_parameters(push, kwargs, error, match):
 
 
 def test_images_smaller_than_the_pull_cell(corf):
-    assert corf.support == 2 * math.ceil(corf.pull.subunits.rhos.max()) + 1
+    assert corf.support == 2 * math.ceil(corf.pull.subunit_set.rhos.max()) + 1
     with pytest.raises(ValueError, match="smaller than"):
         corf.response(np.zeros((corf.support - 1, 64)), [0.0])

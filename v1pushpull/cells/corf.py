@@ -314,7 +314,7 @@ class SubunitSet:
         Examples
         --------
         >>> from v1pushpull.cells import CORFCell
-        >>> CORFCell().subunits.to_dataset()["rho"].attrs["units"]
+        >>> CORFCell().subunit_set.to_dataset()["rho"].attrs["units"]
         'px'
         """
         x, y = self.positions(0.0)
@@ -523,9 +523,15 @@ class CORFCell:
         half-size ``r = round((σ₀ + αρ)/2)`` px and std ``r/3``, as in the released code.
     subunits : SubunitSet, optional
         Explicit subunits; when given, ``sigma``, ``rho``, ``threshold`` and ``prototype``
-        are not used. After construction this field always holds the cell's subunits.
+        are not used.
     padding : {"reflect", "symmetric", "constant", "wrap"}, optional
         How images are extended beyond their borders (default ``"reflect"``).
+
+    Attributes
+    ----------
+    subunit_set : SubunitSet
+        The cell's subunits: ``subunits`` if given, else configured from the prototype.
+        :func:`dataclasses.replace` with new ``sigma``, ``rho``, ... reconfigures them.
 
     Raises
     ------
@@ -562,6 +568,7 @@ class CORFCell:
     blur_alpha: float = 0.9
     subunits: SubunitSet | None = field(default=None, repr=False)
     padding: Padding = "reflect"
+    subunit_set: SubunitSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         check_positive(self.blur_sigma0, "blur_sigma0", allow_zero=True)
@@ -573,10 +580,12 @@ class CORFCell:
                 raise TypeError(
                     f"subunits must be a SubunitSet, got {type(self.subunits).__name__}"
                 )
+            object.__setattr__(self, "subunit_set", self.subunits)
             return
         sigma = check_positive(self.sigma, "sigma")
-        rho = default_rho(sigma) if self.rho is None else tuple(_check_rho(self.rho).tolist())
-        object.__setattr__(self, "rho", rho)
+        if self.rho is not None:
+            object.__setattr__(self, "rho", tuple(_check_rho(self.rho).tolist()))
+        rho = self.radii
         if self.prototype not in ("edge", "line"):
             raise ValueError(f"prototype must be 'edge' or 'line', got {self.prototype!r}")
         width = self.line_width
@@ -589,7 +598,14 @@ class CORFCell:
             raise ValueError(f"line_width must be an odd positive int (px), got {width!r}")
         size = 2 * (math.ceil(max(rho)) + int(3.0 * sigma + 0.5) + 2) + 1
         image = edge_prototype(size) if self.prototype == "edge" else line_prototype(size, width)
-        object.__setattr__(self, "subunits", configure_subunits(image, sigma, rho, self.threshold))
+        object.__setattr__(
+            self, "subunit_set", configure_subunits(image, sigma, rho, self.threshold)
+        )
+
+    @property
+    def radii(self) -> tuple[float, ...]:
+        """The ρ list in px: ``rho`` if given, else :func:`default_rho` of σ."""
+        return default_rho(self.sigma) if self.rho is None else tuple(self.rho)
 
     def blur_radius(self, rho: float) -> int:
         """Half-size r in px of the blur of a subunit at distance ρ: round((σ₀ + αρ)/2)."""
@@ -598,7 +614,7 @@ class CORFCell:
     @property
     def support(self) -> int:
         """Smallest image side in px the cell accepts: ``2·ceil(max ρ) + 1``."""
-        return 2 * math.ceil(float(self.subunits.rhos.max())) + 1
+        return 2 * math.ceil(float(self.subunit_set.rhos.max())) + 1
 
     def pull_cell(self, shift: float = 4.0) -> CORFCell:
         """The antiphase (pull) cell of [A14]_: see :meth:`SubunitSet.pull`.
@@ -607,13 +623,13 @@ class CORFCell:
         --------
         >>> from v1pushpull.cells import CORFCell
         >>> cell = CORFCell()
-        >>> set(cell.pull_cell().subunits.polarities) == set(cell.subunits.polarities)
+        >>> set(cell.pull_cell().subunit_set.polarities) == set(cell.subunit_set.polarities)
         True
         """
         return CORFCell(
             blur_sigma0=self.blur_sigma0,
             blur_alpha=self.blur_alpha,
-            subunits=self.subunits.pull(shift),
+            subunits=self.subunit_set.pull(shift),
             padding=self.padding,
         )
 
@@ -685,7 +701,7 @@ class CORFCell:
         (1, True)
         """
         theta = check_orientations(orientations)
-        units = self.subunits
+        units = self.subunit_set
         dx, dy = units.shifts(theta)
         kernels = []
         for unit in units:
@@ -760,7 +776,7 @@ def geometric_mean_responses(
     shifts_needed: dict[int, int] = {}
     weights: dict[int, float] = {}
     for c, cell in enumerate(cells):
-        units = cell.subunits
+        units = cell.subunit_set
         dx, dy = units.shifts(theta)
         index = np.empty(len(units), dtype=np.int64)
         for j, (unit, weight) in enumerate(zip(units, units.weights, strict=True)):

@@ -79,7 +79,7 @@ def plot_subunits(
     ax = _new_axes(ax)
     reach = 1.0
     for layer, style, label in layers:
-        units = layer.subunits
+        units = layer.subunit_set
         x, y = units.positions(orientation)
         weights = units.weights / units.weights.max()
         for unit, xi, yi, weight in zip(units, x, y, weights, strict=True):
