@@ -1,0 +1,163 @@
+"""
+Contrast response and saturation
+================================
+
+How does a cell's response grow with the contrast of its optimal grating? V1 neurons respond
+roughly linearly up to about 30 % contrast and then saturate; the curve is usually fitted with
+the Naka–Rushton function ``R = R_max·cⁿ/(cⁿ + c50ⁿ) + R_0`` (Albrecht & Hamilton 1982).
+Azzopardi & Petkov (2012) list response saturation among the properties of the CORF model that
+the Gabor model lacks.
+
+Here every model cell is shown its optimal grating (orientation 0, its preferred wavelength)
+at contrasts from 1 % to 100 %; the response is the centre response maximised over the grating
+phase. The study fits the Naka–Rushton function (with standard errors from the fit's
+covariance) and reports a saturation index ``1 − (R(1)/R(0.5) − 1)``: 0 for a response
+proportional to contrast, 1 for a fully saturated one, negative for an expansive response.
+
+Run it with ``python studies/contrast_response.py [--out DIR] [--quick]``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+from _common import (
+    ALL_MODELS,
+    image_size,
+    make_models,
+    model_attrs,
+    preferred_wavelengths,
+    run_study,
+    study_attrs,
+)
+
+from v1pushpull.analysis import (
+    centre_responses,
+    contrast_saturation_index,
+    fit_naka_rushton,
+    naka_rushton,
+)
+from v1pushpull.plotting import model_color, model_label
+from v1pushpull.stimuli import grating
+
+
+def stimulus_grid(quick: bool) -> dict[str, np.ndarray]:
+    """Contrasts (log-spaced, including 0.5 and 1) and grating phases (rad)."""
+    contrasts = np.unique(np.append(np.geomspace(0.01, 1.0, 8 if quick else 15), 0.5))
+    return {
+        "contrast": contrasts,
+        "phase": np.linspace(0.0, 2 * math.pi, 8 if quick else 12, endpoint=False),
+    }
+
+
+def run(quick: bool = False) -> xr.Dataset:
+    """Contrast-response curves of every model, Naka–Rushton fits and saturation indices."""
+    grid = stimulus_grid(quick)
+    models = make_models(ALL_MODELS)
+    wavelengths = preferred_wavelengths(models, grid["phase"])
+    curves = [
+        centre_responses(
+            cell,
+            grating,
+            grid,
+            size=image_size(cell),
+            wavelength=wavelengths[name],
+            orientation=0.0,
+            dtype=np.float32,
+        ).max("phase")
+        for name, cell in models.items()
+    ]
+    response = xr.concat(curves, dim=xr.DataArray(list(models), dims="model", name="model"))
+    response.attrs.update(units="a.u.", long_name="response to the optimal grating")
+    # relative to each model's full-contrast response, so the fits are comparable
+    normalised = response / response.sel(contrast=1.0)
+    normalised.attrs.update(units="1")
+    fit = fit_naka_rushton(normalised)
+    dataset = xr.Dataset(
+        {
+            "response": response,
+            "normalised_response": normalised,
+            "saturation_index": contrast_saturation_index(response),
+            "wavelength": ("model", list(wavelengths.values()), {"units": "px"}),
+        },
+        attrs=study_attrs(
+            "contrast_response",
+            "Contrast response of model simple cells and Naka-Rushton fits",
+            quick,
+            grating_phases_rad=grid["phase"],
+            fit_function=fit.attrs["function"],
+            fit_note="fitted to the response divided by the full-contrast response; standard "
+            "errors scaled by the residual variance; c50 is bounded to [1e-6, 100]",
+            **model_attrs(models),
+        ),
+    )
+    for variable in fit.data_vars:
+        dataset[f"fit_{variable}"] = fit[variable]
+    return dataset
+
+
+def summary(dataset: xr.Dataset) -> str:
+    """Naka–Rushton parameters ± standard errors and the saturation index, per model."""
+    rows = []
+    for model in dataset.model.values:
+        fit = dataset.sel(model=model)
+        c50 = float(fit.fit_c50)
+        if c50 > 10:  # the half-saturation contrast lies far outside [0, 1]: no saturation
+            rows.append(
+                f"{model:<16} c50 > 10 (no saturation up to contrast 1)"
+                f" saturation index = {float(fit.saturation_index):6.3f}"
+            )
+            continue
+        rows.append(
+            f"{model:<16} c50 = {c50:7.3g} ± {float(fit.fit_c50_stderr):<8.2g}"
+            f" n = {float(fit.fit_exponent):5.2f} ± {float(fit.fit_exponent_stderr):<8.2g}"
+            f" saturation index = {float(fit.saturation_index):6.3f}"
+        )
+    return "Naka-Rushton fits (response / response at c = 1)\n" + "\n".join(rows)
+
+
+def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
+    """Normalised contrast-response curves with their fits, linear and log contrast axes."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
+    fine = np.geomspace(float(dataset.contrast.min()), 1.0, 200)
+    for model in dataset.model.values:
+        data = dataset.sel(model=model)
+        fitted = naka_rushton(
+            fine,
+            float(data.fit_r_max),
+            float(data.fit_c50),
+            float(data.fit_exponent),
+            float(data.fit_baseline),
+        )
+        for ax in axes:
+            ax.plot(
+                data.contrast,
+                data.normalised_response,
+                "o",
+                color=model_color(model),
+                markersize=3.5,
+            )
+            ax.plot(fine, fitted, color=model_color(model), label=model_label(model))
+    axes[0].set_xlabel("contrast")
+    axes[1].set_xlabel("contrast (log scale)")
+    axes[1].set_xscale("log")
+    axes[1].set_yscale("log")
+    axes[0].set_ylabel("response / response at contrast 1")
+    axes[0].legend(fontsize="small")
+    for ax in axes:
+        ax.grid(True, alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle("Contrast response (points) and Naka-Rushton fits (lines)")
+    return {"contrast_response": fig}
+
+
+def main(argv: list[str] | None = None) -> xr.Dataset:
+    """Run the study; save ``contrast_response.nc`` and the figure in ``--out``."""
+    return run_study("contrast_response", __doc__, argv, run, plot, summary)
+
+
+if __name__ == "__main__":
+    main()
