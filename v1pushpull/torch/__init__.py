@@ -5,6 +5,13 @@ Importing this subpackage imports torch; ``import v1pushpull`` alone does not.
 
 from __future__ import annotations
 
+from .bridge import color_weights, to_torch_layer
 from .layers import PushPullConv2d, pull_kernel_size, replace_first_conv
 
-__all__ = ["PushPullConv2d", "pull_kernel_size", "replace_first_conv"]
+__all__ = [
+    "PushPullConv2d",
+    "color_weights",
+    "pull_kernel_size",
+    "replace_first_conv",
+    "to_torch_layer",
+]

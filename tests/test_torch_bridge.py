@@ -1,0 +1,176 @@
+"""to_torch_layer: the core's receptive fields become push kernels with the same responses."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+F64 = torch.float64
+
+from v1pushpull import dog_bank, filter_bank, gabor_bank  # noqa: E402
+from v1pushpull.cells import CORFCell, GaborCell  # noqa: E402
+from v1pushpull.torch import PushPullConv2d, color_weights, to_torch_layer  # noqa: E402
+
+
+@pytest.fixture
+def rgb(rng):
+    return rng.random((3, 24, 20))
+
+
+def _push_path(layer: PushPullConv2d, images: np.ndarray) -> np.ndarray:
+    """The push convolution without its ReLU, on (C, H, W) images."""
+    layer = layer.double()
+    with torch.no_grad():
+        return layer.push(torch.from_numpy(images)[None]).numpy()[0]
+
+
+SOURCES = {
+    "gabor_bank": lambda: gabor_bank([4.0, 6.0], [0.0, 1.0, 2.5], [0.0, math.pi / 2], size=9),
+    "dog_bank": lambda: dog_bank([1.0, 1.6], size=7),
+    "rectangular": lambda: gabor_bank(4.0, [0.3, 1.2], size=11)[:, 2:9, :],
+}
+
+
+@pytest.mark.parametrize("name", list(SOURCES))
+def test_push_path_equals_filter_bank_replicate(name, rgb):
+    kernels = SOURCES[name]()
+    layer = to_torch_layer(kernels, in_channels=3, dtype=F64)
+    gray = rgb.mean(axis=0)
+    achromatic = np.stack([gray] * 3)
+    expected = filter_bank(gray, kernels, padding="constant")
+    np.testing.assert_allclose(_push_path(layer, achromatic), expected, rtol=0, atol=1e-12)
+    # for any colour image, replicate·1/C filters the channel mean
+    np.testing.assert_allclose(_push_path(layer, rgb), expected, rtol=0, atol=1e-12)
+
+
+def test_push_path_equals_filter_bank_luminance_and_per_channel(rgb):
+    kernels = SOURCES["gabor_bank"]()
+    luma = np.tensordot(np.array([0.299, 0.587, 0.114]), rgb, axes=1)
+    layer = to_torch_layer(kernels, color="luminance", dtype=F64)
+    np.testing.assert_allclose(
+        _push_path(layer, rgb), filter_bank(luma, kernels, padding="constant"), atol=1e-12
+    )
+    layer = to_torch_layer(kernels, color="per_channel", dtype=F64)
+    assert layer.push.groups == 3 and layer.push.out_channels == 3 * kernels.shape[0]
+    expected = filter_bank(rgb, kernels, padding="constant")  # (3, K, H, W)
+    np.testing.assert_allclose(
+        _push_path(layer, rgb), expected.reshape(-1, *rgb.shape[1:]), atol=1e-12
+    )
+
+
+def test_reflect_padding_mode_matches_filter_bank_reflect(rng):
+    kernels = SOURCES["dog_bank"]()
+    image = rng.random((1, 15, 17))
+    layer = to_torch_layer(kernels, in_channels=1, padding_mode="reflect", dtype=F64)
+    np.testing.assert_allclose(
+        _push_path(layer, image), filter_bank(image[0], kernels, padding="reflect"), atol=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    "cell", [CORFCell(sigma=1.0), GaborCell(wavelength=4.0, phase=math.pi / 2)], ids=repr
+)
+def test_cell_source_uses_its_linear_receptive_fields(cell, rgb):
+    orientations = [0.0, math.pi / 3, math.pi]
+    layer = to_torch_layer(cell, orientations=orientations, kernel_size=9, dtype=F64)
+    fields = cell.linear_receptive_fields(orientations, size=9)
+    gray = rgb.mean(axis=0)
+    np.testing.assert_allclose(
+        _push_path(layer, rgb), filter_bank(gray, fields, padding="constant"), atol=1e-12
+    )
+
+
+def test_presets_are_the_documented_banks():
+    gabor = to_torch_layer("gabor").push.weight.detach().double()
+    expected = gabor_bank(3.5, np.arange(8) * math.pi / 8, (0.0, math.pi / 2), size=7)
+    np.testing.assert_allclose(gabor[:, 1].numpy(), expected / 3, rtol=1e-6, atol=1e-9)
+    corf = to_torch_layer("corf", in_channels=1, kernel_size=11).push.weight.detach().double()
+    fields = CORFCell(sigma=1.0).linear_receptive_fields(np.arange(8) * math.pi / 4, size=11)
+    np.testing.assert_allclose(corf[:, 0].numpy(), fields, rtol=1e-6, atol=1e-9)
+    dog = to_torch_layer("dog", in_channels=1).push.weight.detach().double()
+    np.testing.assert_allclose(dog[:, 0].numpy(), dog_bank((7 / 6, 7 / 4), size=7), atol=1e-8)
+    random = to_torch_layer("random", n_kernels=5, kernel_size=3)
+    assert random.push.weight.shape == (5, 3, 3, 3)
+    bound = 1 / math.sqrt(3 * 9)  # nn.Conv2d's kaiming-uniform bound
+    assert random.push.weight.abs().max() <= bound
+
+
+def test_orientation_count_spans_half_or_full_circle():
+    from v1pushpull.torch.bridge import _orientation_values
+
+    np.testing.assert_allclose(_orientation_values(4, full_circle=False), np.arange(4) * np.pi / 4)
+    np.testing.assert_allclose(_orientation_values(4, full_circle=True), np.arange(4) * np.pi / 2)
+
+
+def test_backend_arrays_are_accepted(backend):
+    kernels = gabor_bank(4.0, [0.0, 1.0], size=7, xp=backend.xp, device=backend.device)
+    layer = to_torch_layer(kernels, in_channels=2, dtype=torch.float64)
+    expected = gabor_bank(4.0, [0.0, 1.0], size=7) / 2
+    np.testing.assert_allclose(layer.push.weight.detach()[:, 0].numpy(), expected, atol=1e-12)
+
+
+def test_trainable_kernels_learn_and_frozen_do_not():
+    layer = to_torch_layer("gabor", trainable_alpha=True)
+    assert layer.trainable_alpha
+    layer(torch.rand(2, 3, 16, 16)).square().sum().backward()
+    assert layer.push.weight.grad is not None and layer.push.weight.grad.abs().sum() > 0
+    frozen = to_torch_layer("gabor", trainable=False)
+    assert not frozen.push.weight.requires_grad
+
+
+def test_full_layer_with_alpha_zero_is_relu_of_filter_bank(rgb):
+    kernels = SOURCES["gabor_bank"]()
+    layer = to_torch_layer(kernels, alpha=0.0, dtype=torch.float64)
+    with torch.no_grad():
+        out = layer(torch.from_numpy(rgb)[None])[0].numpy()
+    expected = np.maximum(filter_bank(rgb.mean(axis=0), kernels, padding="constant"), 0)
+    np.testing.assert_allclose(out, expected, atol=1e-12)
+
+
+def test_color_weights():
+    np.testing.assert_allclose(color_weights("replicate", 3), [1 / 3] * 3)
+    np.testing.assert_allclose(color_weights("luminance", 3), [0.299, 0.587, 0.114])
+    np.testing.assert_allclose(color_weights("per_channel", 2), [1, 1])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: to_torch_layer("sobel"), ValueError, "preset"),
+        (lambda: to_torch_layer("gabor", color="gray"), ValueError, "color"),
+        (lambda: to_torch_layer("gabor", in_channels=4, color="luminance"), ValueError, "RGB"),
+        (lambda: to_torch_layer(np.zeros((2, 2, 3, 3))), ValueError, "shape"),
+        (lambda: to_torch_layer(np.zeros((2, 3, 3), dtype=int)), TypeError, "floating"),
+        (lambda: to_torch_layer(np.full((1, 3, 3), np.nan)), ValueError, "finite"),
+        (lambda: to_torch_layer(np.zeros((2, 3, 3)), kernel_size=5), ValueError, "array"),
+        (lambda: to_torch_layer("dog", orientations=4), ValueError, "orientations"),
+        (lambda: to_torch_layer("gabor", orientations=0), ValueError, "orientations"),
+        (lambda: to_torch_layer("gabor", n_kernels=4), ValueError, "n_kernels"),
+        (lambda: to_torch_layer("random", n_kernels=0), ValueError, "n_kernels"),
+        (lambda: to_torch_layer("random", color="luminance"), ValueError, "color"),
+        (lambda: to_torch_layer("gabor", groups=3), ValueError, "groups"),
+        (lambda: to_torch_layer("gabor", in_channels=0), ValueError, "in_channels"),
+        (lambda: to_torch_layer(3.0), TypeError, "source"),
+        (lambda: to_torch_layer(np.zeros((2, 4, 4))), ValueError, "odd"),
+    ],
+)
+def test_invalid_sources_and_options(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_importing_v1pushpull_does_not_import_torch():
+    code = (
+        "import sys, v1pushpull; "
+        "assert 'torch' not in sys.modules, 'import v1pushpull imported torch'; "
+        "f = v1pushpull.to_torch_layer; "
+        "assert 'torch' in sys.modules and f.__name__ == 'to_torch_layer'; print('ok')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

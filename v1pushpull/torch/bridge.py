@@ -1,0 +1,301 @@
+"""From the receptive fields of the core to the learnable first layer of a CNN.
+
+:func:`to_torch_layer` turns a bank of 2-D receptive fields (Gabor, DoG, the linear receptive
+field of a CORF cell, or any ``(K, h, w)`` array) into a :class:`PushPullConv2d` whose push
+kernels are those fields, so a network starts from the models of the core and trains on.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import torch
+
+from .._backend import to_numpy
+from ..kernels import dog_bank, gabor_bank
+from .layers import PushPullConv2d
+
+__all__ = ["COLOR_MODES", "LUMINANCE_WEIGHTS", "PRESETS", "color_weights", "to_torch_layer"]
+
+ColorMode = Literal["replicate", "luminance", "per_channel"]
+COLOR_MODES: tuple[str, ...] = ("replicate", "luminance", "per_channel")
+#: ITU-R BT.601 luma weights of the R, G, B channels.
+LUMINANCE_WEIGHTS: tuple[float, float, float] = (0.299, 0.587, 0.114)
+PRESETS: tuple[str, ...] = ("gabor", "dog", "corf", "random")
+_DEFAULT_KERNEL_SIZE = 7
+_DEFAULT_ORIENTATIONS = 8
+_SHAPE_ARGUMENTS = ("in_channels", "out_channels", "kernel_size", "groups")
+
+
+def _orientation_values(orientations: int | Sequence[float], full_circle: bool) -> np.ndarray:
+    if isinstance(orientations, (int, np.integer)) and not isinstance(orientations, bool):
+        if orientations < 1:
+            raise ValueError(f"orientations must be >= 1 when a count, got {orientations!r}")
+        period = 2 * math.pi if full_circle else math.pi
+        return np.arange(int(orientations)) * period / int(orientations)
+    values = np.asarray(orientations, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"orientations must be a count or a non-empty 1-D sequence of angles (rad), "
+            f"got {orientations!r}"
+        )
+    return values
+
+
+def _preset_bank(
+    name: str, kernel_size: int, orientations: int | Sequence[float] | None
+) -> np.ndarray:
+    if name == "gabor":
+        # one octave of bandwidth at λ = size/2 fills the kernel with about one cycle
+        theta = _orientation_values(
+            _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=False
+        )
+        return gabor_bank(max(kernel_size / 2, 2.0), theta, (0.0, math.pi / 2), size=kernel_size)
+    # "dog": centre-surround fields have no orientation
+    if orientations is not None:
+        raise ValueError(f"orientations apply to 'gabor', 'corf' and cells, not to {name!r}")
+    return dog_bank((kernel_size / 6, kernel_size / 4), ("on", "off"), size=kernel_size)
+
+
+def _corf_bank(kernel_size: int, orientations: int | Sequence[float] | None) -> np.ndarray:
+    from ..cells import CORFCell
+
+    theta = _orientation_values(
+        _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=True
+    )
+    # σ = 1 px is the smallest LGN scale with a published ρ table; its field fits in ~11 px
+    return CORFCell(sigma=1.0).linear_receptive_fields(theta, size=kernel_size)
+
+
+def _as_bank(source: Any) -> np.ndarray:
+    bank = to_numpy(source) if not isinstance(source, np.ndarray) else source
+    bank = np.asarray(bank)
+    if not np.issubdtype(bank.dtype, np.floating):
+        raise TypeError(f"source must be a real floating array, got dtype {bank.dtype}")
+    if bank.ndim == 2:
+        bank = bank[None]
+    if bank.ndim != 3:
+        raise ValueError(f"source must have shape (K, h, w) or (h, w), got {bank.shape}")
+    if not np.all(np.isfinite(bank)):
+        raise ValueError("source must contain finite values only")
+    return bank.astype(np.float64, copy=False)
+
+
+def color_weights(color: ColorMode, in_channels: int) -> np.ndarray:
+    """Weight of each input channel in a push kernel built from a 2-D receptive field.
+
+    Parameters
+    ----------
+    color : {"replicate", "luminance", "per_channel"}
+        ``"replicate"``: every channel gets the field scaled by ``1/C``, so an achromatic image
+        (equal channels) gives exactly the 2-D filter response. ``"luminance"``: the field is
+        applied to the BT.601 luma ``0.299 R + 0.587 G + 0.114 B`` (3 channels only).
+        ``"per_channel"``: each channel is filtered on its own (weights of one).
+    in_channels : int
+        Number of input channels ``C``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (in_channels,)
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode, or ``"luminance"`` with ``in_channels != 3``.
+
+    Examples
+    --------
+    >>> color_weights("replicate", 4)
+    array([0.25, 0.25, 0.25, 0.25])
+    """
+    if color not in COLOR_MODES:
+        raise ValueError(f"color must be one of {COLOR_MODES}, got {color!r}")
+    if color == "replicate":
+        return np.full(in_channels, 1.0 / in_channels)
+    if color == "luminance":
+        if in_channels != 3:
+            raise ValueError(f"color='luminance' needs in_channels=3 (RGB), got {in_channels}")
+        return np.asarray(LUMINANCE_WEIGHTS)
+    return np.ones(in_channels)
+
+
+def to_torch_layer(
+    source: Any,
+    in_channels: int = 3,
+    *,
+    kernel_size: int | None = None,
+    orientations: int | Sequence[float] | None = None,
+    n_kernels: int | None = None,
+    color: ColorMode = "replicate",
+    stride: int | tuple[int, int] = 1,
+    padding: int | tuple[int, int] | str | None = None,
+    trainable: bool = True,
+    device: Any = None,
+    dtype: torch.dtype = torch.float32,
+    **layer_kwargs: Any,
+) -> PushPullConv2d:
+    """A :class:`PushPullConv2d` whose push kernels are receptive fields from the core.
+
+    Parameters
+    ----------
+    source : array, cell or str
+        The receptive fields, one per output channel:
+
+        - an array ``(K, h, w)`` (or ``(h, w)``) of any backend, e.g. from
+          :func:`v1pushpull.gabor_bank` or :func:`v1pushpull.dog_bank`;
+        - an object with ``linear_receptive_fields(orientations, size=None)``, such as
+          :class:`v1pushpull.cells.GaborCell` or :class:`v1pushpull.cells.CORFCell` (whose
+          linear field is the weighted sum of its shifted, blurred DoG subunits);
+        - a preset: ``"gabor"`` (λ = ``kernel_size/2`` px, 1 octave, γ = 0.5, phases 0 and
+          π/2, 8 orientations in [0, π): 16 kernels, Petkov normalisation), ``"dog"`` (σ =
+          ``kernel_size/6`` and ``kernel_size/4`` px, on and off: 4 kernels), ``"corf"``
+          (``CORFCell(sigma=1.0)`` edge cells, 8 orientations in [0, 2π)) or ``"random"`` (no
+          model: ``n_kernels`` kernels with :class:`torch.nn.Conv2d`'s initialisation, a
+          baseline; ``color`` does not apply).
+    in_channels : int
+        Channels ``C`` of the layer's input (3 for RGB).
+    kernel_size : int, optional
+        Side (px) of the kernels of a preset or a cell (default 7 for presets, the cell's own
+        support for cells). Not used with an array, whose shape gives it.
+    orientations : int or sequence of float, optional
+        Orientations (rad), or their number, for ``"gabor"``, ``"corf"`` and cells. A count
+        spreads them evenly over [0, π) for ``"gabor"`` and over [0, 2π) for ``"corf"`` and
+        cells (polarity-specific fields). Default 8.
+    n_kernels : int, optional
+        Number of kernels of ``"random"`` (default 16); not used otherwise.
+    color : {"replicate", "luminance", "per_channel"}
+        How a 2-D field becomes a ``C``-channel kernel (:func:`color_weights`). With
+        ``"per_channel"`` the layer has ``groups=C`` and ``C·K`` outputs: outputs
+        ``c·K … c·K + K − 1`` are the K fields applied to channel ``c``.
+    stride, padding :
+        As in :class:`PushPullConv2d`; the default padding ``(h//2, w//2)`` centres the kernels
+        on the output pixels (the image size is kept at stride 1).
+    trainable : bool
+        Whether the push kernels receive gradients.
+    device, dtype :
+        Where the layer lives (default CPU, float32).
+    **layer_kwargs :
+        Other :class:`PushPullConv2d` options (``alpha``, ``scale``, ``trainable_alpha``,
+        ``pull``, ``pull_pooling``, ``dilation``, ``bias``, ``padding_mode``).
+
+    Returns
+    -------
+    PushPullConv2d
+        ``push.weight[k, c] = color_weights[c] · field[k]`` (correlation kernels, origin at the
+        centre, as in :func:`v1pushpull.filter_bank`), ``out_channels = K`` (``C·K`` for
+        ``"per_channel"``).
+
+    Raises
+    ------
+    ValueError
+        For an unknown preset or colour mode, a bank of the wrong shape, options that do not
+        apply to the source, or shape arguments in ``layer_kwargs``.
+    TypeError
+        For a source that is neither an array, a cell nor a preset name.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from v1pushpull import gabor_bank, to_torch_layer
+    >>> bank = gabor_bank(4.0, [0.0, 0.785, 1.571, 2.356], size=7)
+    >>> layer = to_torch_layer(bank, in_channels=3)
+    >>> layer.push.weight.shape
+    torch.Size([4, 3, 7, 7])
+    >>> layer(torch.rand(1, 3, 32, 32)).shape
+    torch.Size([1, 4, 32, 32])
+    """
+    clash = [name for name in _SHAPE_ARGUMENTS if name in layer_kwargs]
+    if clash:
+        raise ValueError(f"to_torch_layer sets {clash} from the source; do not pass them")
+    if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
+        raise ValueError(f"in_channels must be a positive int, got {in_channels!r}")
+    if n_kernels is not None and not (isinstance(source, str) and source == "random"):
+        raise ValueError(f"n_kernels applies to source='random' only, got {n_kernels!r}")
+
+    if isinstance(source, str):
+        if source not in PRESETS:
+            raise ValueError(f"unknown preset {source!r}; expected one of {PRESETS}")
+        size = _DEFAULT_KERNEL_SIZE if kernel_size is None else kernel_size
+        if source == "random":
+            if orientations is not None or color != "replicate":
+                raise ValueError("orientations and color do not apply to source='random'")
+            count = 16 if n_kernels is None else n_kernels
+            return _random_layer(
+                in_channels, count, size, stride, padding, trainable, device, dtype, layer_kwargs
+            )
+        bank = (
+            _corf_bank(size, orientations)
+            if source == "corf"
+            else _preset_bank(source, size, orientations)
+        )
+    elif hasattr(source, "linear_receptive_fields"):
+        theta = _orientation_values(
+            _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=True
+        )
+        bank = _as_bank(source.linear_receptive_fields(theta, size=kernel_size))
+    elif hasattr(source, "shape") or isinstance(source, (list, tuple)):
+        if kernel_size is not None or orientations is not None:
+            raise ValueError(
+                "kernel_size and orientations do not apply to an array source (its shape "
+                "gives the kernels)"
+            )
+        bank = _as_bank(np.asarray(source) if isinstance(source, (list, tuple)) else source)
+    else:
+        raise TypeError(
+            f"source must be a (K, h, w) array, an object with linear_receptive_fields or one "
+            f"of {PRESETS}, got {type(source).__name__}"
+        )
+
+    weights = color_weights(color, in_channels)
+    _, height, width = bank.shape
+    if color == "per_channel":
+        push = np.tile(bank[None], (in_channels, 1, 1, 1)).reshape(-1, 1, height, width)
+        groups = in_channels
+    else:
+        push = bank[:, None] * weights[None, :, None, None]
+        groups = 1
+    layer = PushPullConv2d(
+        in_channels,
+        push.shape[0],
+        (height, width),
+        stride=stride,
+        padding=(height // 2, width // 2) if padding is None else padding,
+        groups=groups,
+        device=device,
+        dtype=dtype,
+        **layer_kwargs,
+    )
+    with torch.no_grad():
+        layer.push.weight.copy_(torch.as_tensor(push, dtype=dtype))
+    layer.push.weight.requires_grad_(trainable)
+    return layer
+
+
+def _random_layer(
+    in_channels: int,
+    n_kernels: int,
+    kernel_size: int,
+    stride: Any,
+    padding: Any,
+    trainable: bool,
+    device: Any,
+    dtype: torch.dtype,
+    layer_kwargs: dict[str, Any],
+) -> PushPullConv2d:
+    if isinstance(n_kernels, bool) or not isinstance(n_kernels, int) or n_kernels < 1:
+        raise ValueError(f"n_kernels must be a positive int, got {n_kernels!r}")
+    layer = PushPullConv2d(
+        in_channels,
+        n_kernels,
+        kernel_size,
+        stride=stride,
+        padding=kernel_size // 2 if padding is None else padding,
+        device=device,
+        dtype=dtype,
+        **layer_kwargs,
+    )
+    layer.push.weight.requires_grad_(trainable)
+    return layer
