@@ -662,7 +662,7 @@ class CORFCell:
         >>> float(CORFCell().response(np.full((2, 48, 48), 0.5), [0.0, np.pi]).max())
         0.0
         """
-        return geometric_mean_responses(images, orientations, [self], lambda rs: rs[0])
+        return _geometric_mean_responses(images, orientations, [self], lambda rs: rs[0])
 
     def linear_receptive_fields(
         self,
@@ -753,7 +753,7 @@ def _separable_blur(
     return blurred
 
 
-def geometric_mean_responses(
+def _geometric_mean_responses(
     images: Any,
     orientations: Any,
     cells: Sequence[CORFCell],

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .._backend import array_namespace, check_positive
-from .corf import CORFCell, geometric_mean_responses
+from .corf import CORFCell, _geometric_mean_responses
 from .gabor import GaborCell
 
 __all__ = ["PushPullCell"]
@@ -170,7 +170,7 @@ class PushPullCell:
                 del pull
                 return array_namespace(push).clip(push, min=0.0)
 
-            return geometric_mean_responses(images, orientations, [self.push, self.pull], combine)
+            return _geometric_mean_responses(images, orientations, [self.push, self.pull], combine)
         pull = self.pull.response(images, orientations)
         push = self.push.response(images, orientations)
         xp = array_namespace(push)
