@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import stimuli
 from ._version import __version__
+from .cells import CORFCell, GaborCell, PushPullCell
+from .contours import detect_contours, evaluate_contours, read_bsds_ground_truth
+from .corruptions import additive_gaussian_noise, contrast_poisson, corrupt
+from .datasets import load_cifar10, load_cifar10c, load_digits, load_mnist, load_mnistc
 from .filtering import filter_bank, pad_images
 from .kernels import (
     bandwidth_to_sigma_ratio,
@@ -19,18 +24,35 @@ from .kernels import (
     gaussian_kernel,
     sigma_ratio_to_bandwidth,
 )
+from .robustness import robustness_metrics
 
 __all__ = [
+    "CORFCell",
+    "GaborCell",
+    "PushPullCell",
     "__version__",
+    "additive_gaussian_noise",
     "bandwidth_to_sigma_ratio",
+    "contrast_poisson",
+    "corrupt",
+    "detect_contours",
     "dog_bank",
     "dog_kernel",
+    "evaluate_contours",
     "filter_bank",
     "gabor_bank",
     "gabor_kernel",
     "gaussian_kernel",
+    "load_cifar10",
+    "load_cifar10c",
+    "load_digits",
+    "load_mnist",
+    "load_mnistc",
     "pad_images",
+    "read_bsds_ground_truth",
+    "robustness_metrics",
     "sigma_ratio_to_bandwidth",
+    "stimuli",
     "to_torch_layer",
 ]
 
