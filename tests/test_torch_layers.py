@@ -5,13 +5,19 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
-from v1pushpull.torch import PushPullConv2d, pull_kernel_size, replace_first_conv  # noqa: E402
+from v1pushpull.torch import (  # noqa: E402
+    GaborPushPullConv2d,
+    PushPullConv2d,
+    pull_kernel_size,
+    replace_first_conv,
+)
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "s20-checkpoints"
 DEVICES = [
@@ -255,7 +261,7 @@ def test_gradcheck_float64(pull, case):
     layer = _layer(kwargs, pull, dtype=torch.float64)
     torch.manual_seed(3)
     x = torch.randn(1, layer.push.in_channels, 6, 5, dtype=torch.float64, requires_grad=True)
-    params = [p for p in layer.parameters()]
+    params = [p.detach().clone().requires_grad_(True) for p in layer.parameters()]
     names = [n for n, _ in layer.named_parameters()]
 
     def fn(x, *params):
@@ -436,3 +442,72 @@ def test_replace_first_conv_errors():
         replace_first_conv(nn.Sequential(nn.Linear(3, 3)))
     with pytest.raises(TypeError, match="kernel_size"):
         replace_first_conv(nn.Sequential(nn.Conv2d(3, 3, 3)), kernel_size=5)
+
+
+# ---------------------------------------------------------------- parametric Gabor kernels
+
+
+@pytest.mark.parametrize("normalization", ["zero_mean", "none"])
+def test_parametric_kernels_equal_the_core_gabor_bank(normalization):
+    from v1pushpull import gabor_bank
+
+    wavelengths, orientations, phases = [4.0, 6.0], [0.0, 1.0, 2.5], [0.0, math.pi / 2]
+    layer = GaborPushPullConv2d(
+        3, 9, wavelengths, orientations, phases, normalization=normalization, dtype=torch.float64
+    )
+    expected = gabor_bank(wavelengths, orientations, phases, size=9, normalization=normalization)
+    kernels = layer.gabor_kernels().detach().numpy()
+    np.testing.assert_allclose(kernels, expected, rtol=1e-12, atol=1e-12)
+    push = layer.push_weight().detach().numpy()
+    np.testing.assert_allclose(push, np.repeat(expected[:, None] / 3, 3, axis=1), atol=1e-12)
+    assert "push.weight" not in layer.state_dict()  # generated, not stored
+
+
+def test_parametric_gradient_reaches_every_parameter_and_matches_finite_differences():
+    torch.manual_seed(6)
+    layer = GaborPushPullConv2d(
+        2,
+        5,
+        [3.0, 4.0],
+        [0.3, 1.4],
+        [0.2],
+        sigma=1.5,
+        bias=True,
+        trainable_alpha=True,
+        dtype=torch.float64,
+    )
+    with torch.no_grad():
+        layer.channel_weights.uniform_(0.2, 1.0)
+        layer.push.bias.uniform_(-0.1, 0.1)
+    x = torch.randn(1, 2, 6, 6, dtype=torch.float64)
+    names = [n for n, _ in layer.named_parameters()]
+    expected = {"wavelength", "orientation", "phase", "sigma", "aspect_ratio"}
+    assert expected | {"channel_weights", "alpha", "push.bias"} == set(names)
+    layer(x).square().sum().backward()
+    for name, parameter in layer.named_parameters():
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0, name
+
+    def fn(*params):
+        return torch.func.functional_call(layer, dict(zip(names, params, strict=True)), (x,))
+
+    params = tuple(p.detach().clone().requires_grad_(True) for p in layer.parameters())
+    assert torch.autograd.gradcheck(fn, params, eps=1e-6, atol=1e-5)
+
+
+def test_parametric_errors():
+    with pytest.raises(ValueError, match="kernel_size"):
+        GaborPushPullConv2d(3, 4, 4.0, 0.0)
+    with pytest.raises(ValueError, match="wavelengths"):
+        GaborPushPullConv2d(3, 5, -4.0, 0.0)
+    with pytest.raises(ValueError, match="sigma"):
+        GaborPushPullConv2d(3, 5, 4.0, 0.0, sigma=0.0)
+    with pytest.raises(ValueError, match="aspect_ratio"):
+        GaborPushPullConv2d(3, 5, 4.0, 0.0, aspect_ratio=-1.0)
+    with pytest.raises(ValueError, match="normalization"):
+        GaborPushPullConv2d(3, 5, 4.0, 0.0, normalization="petkov")
+    with pytest.raises(ValueError, match="color"):
+        GaborPushPullConv2d(3, 5, 4.0, 0.0, color="per_channel")
+    with pytest.raises(ValueError, match="groups"):
+        GaborPushPullConv2d(3, 5, 4.0, 0.0, groups=3)
+    with pytest.raises(ValueError, match="orientations"):
+        GaborPushPullConv2d(3, 5, 4.0, [])

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from .bridge import color_weights, to_torch_layer
 from .layers import PushPullConv2d, pull_kernel_size, replace_first_conv
+from .parametric import GaborPushPullConv2d
 
 __all__ = [
+    "GaborPushPullConv2d",
     "PushPullConv2d",
     "color_weights",
     "pull_kernel_size",

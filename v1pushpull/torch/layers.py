@@ -280,7 +280,7 @@ class PushPullConv2d(nn.Module):
 
     def reset_alpha(self) -> None:
         """Draw the trainable α again ([S20] or [B24] initialisation); no-op when fixed."""
-        if not isinstance(self.alpha, nn.Parameter):
+        if not self.trainable_alpha:
             return
         with torch.no_grad():
             if self.pull == "upsample":
@@ -292,6 +292,10 @@ class PushPullConv2d(nn.Module):
     @property
     def weight(self) -> torch.Tensor:
         """The push kernel, shape ``(out_channels, in_channels // groups, h, w)``."""
+        return self.push_weight()
+
+    def push_weight(self) -> torch.Tensor:
+        """The push kernel used by the next forward pass (subclasses may generate it)."""
         return self.push.weight
 
     @property
@@ -299,8 +303,13 @@ class PushPullConv2d(nn.Module):
         """The bias ``b`` (or None)."""
         return self.push.bias
 
-    def pull_weight(self) -> torch.Tensor:
-        """The pull kernel built from the current push kernel (differentiable).
+    def pull_weight(self, push_weight: torch.Tensor | None = None) -> torch.Tensor:
+        """The pull kernel built from the push kernel (differentiable).
+
+        Parameters
+        ----------
+        push_weight : torch.Tensor, optional
+            The push kernel to derive it from (default :meth:`push_weight`).
 
         Returns
         -------
@@ -308,7 +317,7 @@ class PushPullConv2d(nn.Module):
             ``−k↑`` (``"upsample"``), shape ``(out_channels, in_channels // groups, *pull_size)``,
             or ``−W + max(W) + min(W)`` (``"inverted"``), the push kernel's shape.
         """
-        weight = self.push.weight
+        weight = self.push_weight() if push_weight is None else push_weight
         if self.pull == "inverted":
             extremes = weight.amax(dim=(1, 2, 3), keepdim=True) + weight.amin(
                 dim=(1, 2, 3), keepdim=True
@@ -320,7 +329,7 @@ class PushPullConv2d(nn.Module):
         return -upsampled
 
     def _inhibition_strength(self, like: torch.Tensor) -> torch.Tensor | float:
-        if not isinstance(self.alpha, nn.Parameter):
+        if not self.trainable_alpha:
             return self.alpha
         alpha = F.relu(self.alpha) if self.pull == "upsample" else self.alpha
         return alpha.to(like.dtype).view(1, -1, 1, 1)
@@ -336,14 +345,15 @@ class PushPullConv2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Push-pull response: ``(N, in_channels, H, W)`` → ``(N, out_channels, H', W')``."""
         bias = self.push.bias
-        pull_weight = self.pull_weight()
+        weight = self.push_weight()
+        pull_weight = self.pull_weight(weight)
         if self.pull == "upsample":
-            push = self._convolve(x, self.push.weight, bias, self.push.padding)
+            push = self._convolve(x, weight, bias, self.push.padding)
             pull = self._convolve(
                 x, pull_weight, None if bias is None else -bias, self.pull_padding
             )
         else:
-            push = self._convolve(x, self.push.weight, None, self.push.padding)
+            push = self._convolve(x, weight, None, self.push.padding)
             pull = self._convolve(x, pull_weight, None, self.push.padding)
             if self.pull_pooling is not None:
                 pull = F.avg_pool2d(
@@ -358,7 +368,7 @@ class PushPullConv2d(nn.Module):
         conv = self.push
         alpha = (
             f"alpha=trainable({conv.out_channels})"
-            if isinstance(self.alpha, nn.Parameter)
+            if self.trainable_alpha
             else f"alpha={self.alpha:g}"
         )
         text = (
