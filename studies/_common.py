@@ -121,13 +121,19 @@ def study_attrs(study: str, title: str, quick: bool, **parameters: Any) -> dict[
     }
 
 
-def parse_args(description: str, argv: list[str] | None) -> argparse.Namespace:
-    """The command line shared by every study: ``[--out DIR] [--quick]``."""
+def parse_args(
+    description: str,
+    argv: list[str] | None,
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+) -> argparse.Namespace:
+    """The command line shared by every study: ``[--out DIR] [--quick]`` (and its own)."""
     parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("results"), help="output folder")
     parser.add_argument(
         "--quick", action="store_true", help="coarser sampling (tests, documentation build)"
     )
+    if add_arguments is not None:
+        add_arguments(parser)
     return parser.parse_args(sys.argv[1:] if argv is None else argv)
 
 
@@ -135,14 +141,20 @@ def run_study(
     name: str,
     doc: str,
     argv: list[str] | None,
-    run: Callable[[bool], xr.Dataset],
+    run: Callable[..., xr.Dataset],
     plot: Callable[[xr.Dataset], Mapping[str, plt.Figure]],
     summary: Callable[[xr.Dataset], str],
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> xr.Dataset:
-    """Parse the command line, run, save ``NAME.nc`` and the figures, print the summary."""
-    args = parse_args(doc, argv)
+    """Parse the command line, run, save ``NAME.nc`` and the figures, print the summary.
+
+    ``run`` is called as ``run(quick, **extra)``, ``extra`` being the study's own options
+    declared by ``add_arguments``.
+    """
+    args = parse_args(doc, argv, add_arguments)
+    extra = {k: v for k, v in vars(args).items() if k not in ("out", "quick")}
     start = time.perf_counter()
-    dataset = run(args.quick)
+    dataset = run(args.quick, **extra)
     args.out.mkdir(parents=True, exist_ok=True)
     save_netcdf(dataset, args.out / f"{name}.nc")
     for figure_name, figure in plot(dataset).items():

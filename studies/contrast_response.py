@@ -145,6 +145,7 @@ def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     axes[1].set_xlabel("contrast (log scale)")
     axes[1].set_xscale("log")
     axes[1].set_yscale("log")
+    axes[1].set_ylim(bottom=3e-3)
     axes[0].set_ylabel("response / response at contrast 1")
     axes[0].legend(fontsize="small")
     for ax in axes:

@@ -89,7 +89,7 @@ def run(quick: bool = False) -> xr.Dataset:
                 {
                     "orientation": grid["orientation"],
                     "spatial_frequency": surface_frequencies,
-                    "phase": grid["phase"][::2] if not quick else grid["phase"],
+                    "phase": grid["phase"][::2],
                 },
                 contrast=1.0,
             )

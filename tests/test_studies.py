@@ -175,3 +175,39 @@ def test_noise_snr(tmp_path):
     assert bool((sweep.diff(sweep.dims[0]) > 0).all())
     # and (less) that of the Gabor cell
     assert bool((snr.sel(model="pushpull_gabor") > snr.sel(model="gabor")).all())
+
+
+def test_contour_detection(tmp_path):
+    ds = run_study("contour_detection", tmp_path)
+    f = ds.f_measure
+    assert bool(((f >= 0) & (f <= 1)).all())
+    # noise-free scenes: every detector finds most of the known boundaries
+    assert bool((f.sel(noise_std=0.0) > 0.7).all())
+    # noise hurts every detector
+    assert bool((f.isel(noise_std=-1) < f.sel(noise_std=0.0)).all())
+    # [A14]: in noise, push-pull CORF detects contours better than CORF and Gabor energy
+    noisy = f.isel(noise_std=-1)
+    assert float(noisy.sel(detector="pushpull_corf")) > float(noisy.sel(detector="corf")) + 0.03
+    assert float(noisy.sel(detector="pushpull_corf")) > float(noisy.sel(detector="gabor_energy"))
+
+
+def test_contour_detection_reads_a_bsds_folder(tmp_path):
+    import scipy.io
+    import skimage.io
+
+    study = load_study("contour_detection")
+    bsds = tmp_path / "BSDS500"
+    (bsds / "images" / "test").mkdir(parents=True)
+    (bsds / "groundTruth" / "test").mkdir(parents=True)
+    image, boundary = study.generated_scene(3, size=96)
+    skimage.io.imsave(bsds / "images" / "test" / "1.jpg", (image * 255).astype(np.uint8))
+    annotation = np.empty((1, 1), dtype=object)
+    annotation[0, 0] = {
+        "Segmentation": np.ones(boundary.shape, np.uint16),
+        "Boundaries": boundary.astype(np.uint8),
+    }
+    scipy.io.savemat(bsds / "groundTruth" / "test" / "1.mat", {"groundTruth": annotation})
+    ds = study.run(quick=True, bsds=bsds, bsds_limit=5)
+    assert ds.attrs["bsds_images"] == 1
+    # a clean piecewise-constant image: CORF finds its boundaries (JPEG adds small ringing)
+    assert float(ds.bsds_ods.sel(detector="corf")) > 0.7
