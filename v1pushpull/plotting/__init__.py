@@ -1,4 +1,5 @@
-"""Figures for v1pushpull results: tuning curves, polar plots, kernel galleries.
+"""Figures for v1pushpull results: tuning curves, polar plots, kernel and subunit galleries,
+response and contour maps.
 
 Every function draws into a matplotlib ``Axes`` it is given (or a new one) and returns the
 ``Axes`` or ``Figure``, so figures compose. Import this subpackage explicitly
@@ -7,6 +8,7 @@ Every function draws into a matplotlib ``Axes`` it is given (or a new one) and r
 
 from __future__ import annotations
 
+from .cells import plot_contours, plot_response_maps, plot_subunits
 from .tuning import (
     MODEL_COLORS,
     MODEL_LABELS,
@@ -28,6 +30,9 @@ __all__ = [
     "kernel_gallery",
     "model_color",
     "model_label",
+    "plot_contours",
+    "plot_response_maps",
+    "plot_subunits",
     "polar_tuning",
     "tuning_curves",
     "width_against_contrast",
