@@ -201,9 +201,9 @@ def _reference_for(layer: PushPullConv2d, x: torch.Tensor) -> torch.Tensor:
     )
 
 
-def _layer(kwargs, pull, dtype=torch.float32, device="cpu", seed=0):
+def _layer(kwargs, pull, dtype=torch.float32, device="cpu", seed=0, pull_method="auto"):
     torch.manual_seed(seed)
-    layer = PushPullConv2d(**kwargs, pull=pull, device=device, dtype=dtype)
+    layer = PushPullConv2d(**kwargs, pull=pull, device=device, dtype=dtype, pull_method=pull_method)
     if layer.push.bias is not None:
         with torch.no_grad():
             layer.push.bias.uniform_(-0.3, 0.3)
@@ -227,9 +227,10 @@ def test_pull_kernel_size_rule():
 
 
 @pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("method", ["direct", "basis"])
 @pytest.mark.parametrize("case", list(UPSAMPLE_CASES))
-def test_upsample_matches_formula_float32(case, device):
-    layer = _layer(UPSAMPLE_CASES[case], "upsample", device=device)
+def test_upsample_matches_formula_float32(case, method, device):
+    layer = _layer(UPSAMPLE_CASES[case], "upsample", device=device, pull_method=method)
     torch.manual_seed(1)
     x = torch.randn(2, layer.push.in_channels, 11, 10, device=device)
     with torch.no_grad():
@@ -253,12 +254,13 @@ def test_inverted_matches_formula_float32(case, device):
 
 
 @pytest.mark.parametrize(
-    ("pull", "case"),
-    [("upsample", c) for c in UPSAMPLE_CASES] + [("inverted", c) for c in INVERTED_CASES],
+    ("pull", "method", "case"),
+    [("upsample", m, c) for c in UPSAMPLE_CASES for m in ("direct", "basis")]
+    + [("inverted", "auto", c) for c in INVERTED_CASES],
 )
-def test_gradcheck_float64(pull, case):
+def test_gradcheck_float64(pull, method, case):
     kwargs = (UPSAMPLE_CASES if pull == "upsample" else INVERTED_CASES)[case]
-    layer = _layer(kwargs, pull, dtype=torch.float64)
+    layer = _layer(kwargs, pull, dtype=torch.float64, pull_method=method)
     torch.manual_seed(3)
     x = torch.randn(1, layer.push.in_channels, 6, 5, dtype=torch.float64, requires_grad=True)
     params = [p.detach().clone().requires_grad_(True) for p in layer.parameters()]
@@ -338,6 +340,23 @@ def test_released_checkpoint_push_weight_loads(filename, key, channels):
     assert _rel_diff(out.double(), ref) <= 1e-6
 
 
+def test_auto_pull_method_follows_the_operation_count():
+    assert PushPullConv2d(3, 16, 3, padding=1).pull_method == "direct"
+    assert PushPullConv2d(64, 64, 3, padding=1).pull_method == "basis"
+    assert PushPullConv2d(3, 64, 7, stride=2, padding=3).pull_method == "basis"
+    assert PushPullConv2d(3, 64, 3, scale=1.0).pull_method == "direct"  # nothing to save
+    assert PushPullConv2d(3, 64, 3, pull="inverted").pull_method == "direct"
+
+
+def test_interpolation_matrix_reproduces_torch_bilinear_upsampling():
+    from v1pushpull.torch.layers import _interpolation_matrix
+
+    kernel = torch.randn(2, 3, 5, 3, dtype=torch.float64)
+    rows, cols = (torch.from_numpy(_interpolation_matrix(n, k)) for n, k in ((11, 5), (7, 3)))
+    expected = F.interpolate(kernel, size=(11, 7), mode="bilinear", align_corners=True)
+    torch.testing.assert_close(rows @ kernel @ cols.T, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_extra_repr_shows_alpha_scale_and_pull_size():
     text = repr(PushPullConv2d(3, 16, 5, padding=2, scale=1.5))
     assert "alpha=1" in text and "scale=1.5" in text and "pull_size=(7, 7)" in text
@@ -366,6 +385,8 @@ def test_padding_same_and_valid():
         (dict(kernel_size=3, padding_mode="mirror"), "padding_mode"),
         (dict(kernel_size=3, padding="full"), "padding"),
         (dict(kernel_size=3, padding="same", stride=2), "stride"),
+        (dict(kernel_size=3, pull_method="fft"), "pull_method"),
+        (dict(kernel_size=3, pull="inverted", pull_method="basis"), "pull_method"),
     ],
 )
 def test_invalid_arguments_raise_value_error(kwargs, match):
@@ -378,8 +399,9 @@ def test_kernel_size_type_error():
         PushPullConv2d(2, 3, 3.0)
 
 
-def test_channels_last_input_gives_same_output():
-    layer = _layer(UPSAMPLE_CASES["bias"], "upsample")
+@pytest.mark.parametrize("method", ["direct", "basis"])
+def test_channels_last_input_gives_same_output(method):
+    layer = _layer(UPSAMPLE_CASES["bias"], "upsample", pull_method=method)
     x = torch.randn(4, 3, 16, 16)
     with torch.no_grad():
         expected = layer(x)
@@ -388,10 +410,12 @@ def test_channels_last_input_gives_same_output():
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("pull", ["upsample", "inverted"])
-def test_autocast_low_precision_close_to_float32(pull, device):
+@pytest.mark.parametrize(
+    ("pull", "method"), [("upsample", "direct"), ("upsample", "basis"), ("inverted", "auto")]
+)
+def test_autocast_low_precision_close_to_float32(pull, method, device):
     kwargs = UPSAMPLE_CASES["bias"] if pull == "upsample" else INVERTED_CASES["pool3_bias"]
-    layer = _layer(kwargs, pull, device=device)
+    layer = _layer(kwargs, pull, device=device, pull_method=method)
     x = torch.randn(2, 3, 16, 16, device=device)
     dtype = torch.bfloat16 if device == "cpu" else torch.float16
     with torch.no_grad():
@@ -402,8 +426,9 @@ def test_autocast_low_precision_close_to_float32(pull, device):
     assert _rel_diff(out.float(), expected) < 3e-2
 
 
-def test_torch_compile_matches_eager():
-    layer = _layer(UPSAMPLE_CASES["all"], "upsample")
+@pytest.mark.parametrize("method", ["direct", "basis"])
+def test_torch_compile_matches_eager(method):
+    layer = _layer(UPSAMPLE_CASES["all"], "upsample", pull_method=method)
     compiled = torch.compile(layer, fullgraph=True)
     x = torch.randn(2, 4, 12, 12)
     expected = layer(x)

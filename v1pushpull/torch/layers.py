@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -35,7 +36,25 @@ __all__ = ["PushPullConv2d", "pull_kernel_size", "replace_first_conv"]
 
 PullKind = Literal["upsample", "inverted"]
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
+PullMethod = Literal["auto", "direct", "basis"]
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+#: Cost of one multiply-add of a depthwise convolution relative to a dense one (CPU, oneDNN).
+_DEPTHWISE_INEFFICIENCY = 10
+
+
+def _interpolation_matrix(n_out: int, n_in: int) -> np.ndarray:
+    """A (n_out × n_in): ``A @ k`` is ``k`` resampled bilinearly with ``align_corners=True``."""
+    matrix = np.zeros((n_out, n_in))
+    if n_in == 1:
+        matrix[:, 0] = 1.0
+        return matrix
+    for i in range(n_out):
+        source = i * (n_in - 1) / (n_out - 1)
+        low = min(math.floor(source), n_in - 2)
+        fraction = source - low
+        matrix[i, low] += 1.0 - fraction
+        matrix[i, low + 1] += fraction
+    return matrix
 
 
 def pull_kernel_size(kernel_size: int, scale: float) -> int:
@@ -138,6 +157,14 @@ class PushPullConv2d(nn.Module):
         ``"inverted"`` only: odd side (px) of the average pooling of the pull response.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
         How the input is padded, for both paths.
+    pull_method : {"auto", "direct", "basis"}
+        How the ``"upsample"`` pull response is computed; all give the same result up to
+        rounding. ``"direct"``: a convolution with the ``ŝ × ŝ`` pull kernel, as in the
+        released code. ``"basis"``: through the exact identity ``k↑ = A·k·Aᵀ`` (A the ``ŝ × h``
+        interpolation matrix), ``k↑ ⋆ I = Σ_ab k[a, b]·(I ⋆ A[:, a] A[:, b]ᵀ)``: separable
+        basis filtering of the input, then a 1×1 contraction with the push weights, which is
+        cheaper when many output channels share the basis. ``"auto"`` (default) picks the
+        cheaper by an operation count calibrated on CPU (attribute ``pull_method``).
     device, dtype
         Where the parameters are created.
 
@@ -186,12 +213,19 @@ class PushPullConv2d(nn.Module):
         pull: PullKind = "upsample",
         pull_pooling: int | None = None,
         padding_mode: PaddingMode = "zeros",
+        pull_method: PullMethod = "auto",
         device: Any = None,
         dtype: Any = None,
     ) -> None:
         super().__init__()
         if pull not in ("upsample", "inverted"):
             raise ValueError(f"pull must be 'upsample' or 'inverted', got {pull!r}")
+        if pull_method not in ("auto", "direct", "basis"):
+            raise ValueError(
+                f"pull_method must be 'auto', 'direct' or 'basis', got {pull_method!r}"
+            )
+        if pull_method == "basis" and pull != "upsample":
+            raise ValueError("pull_method='basis' applies to pull='upsample' only")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
         kernel = _pair(kernel_size, "kernel_size")
@@ -261,6 +295,44 @@ class PushPullConv2d(nn.Module):
         else:
             self.alpha = float(alpha)
         self.reset_alpha()
+        if pull_method == "auto":
+            pull_method = self._cheaper_pull_method(in_channels, out_channels, groups)
+        self.pull_method: str = pull_method
+        if pull_method == "basis":
+            rows = _interpolation_matrix(pull_size[0], kernel[0])
+            cols = _interpolation_matrix(pull_size[1], kernel[1])
+            # depthwise filters A[:, a] (vertical) and A[:, b] (horizontal), see forward
+            self.register_buffer(
+                "_basis_rows",
+                torch.as_tensor(rows.T, device=device, dtype=dtype).reshape(
+                    kernel[0], 1, pull_size[0], 1
+                ),
+                persistent=False,
+            )
+            self.register_buffer(
+                "_basis_cols",
+                torch.as_tensor(cols.T, device=device, dtype=dtype).reshape(
+                    kernel[1], 1, 1, pull_size[1]
+                ),
+                persistent=False,
+            )
+
+    def _cheaper_pull_method(self, in_channels: int, out_channels: int, groups: int) -> str:
+        """ "basis" where its estimated cost is below the direct ŝ×ŝ convolution's.
+
+        Per output pixel and input channel, the direct pull convolution costs
+        ``ŝ_h·ŝ_w·C_out/g`` multiply-adds; the basis route costs ``h·w·C_out/g`` for the
+        contraction plus ``h·ŝ_h + h·w·ŝ_w`` for the depthwise basis filtering, which runs about
+        ten times less efficiently per operation than a dense convolution on CPU (measured
+        with ``benchmarks/pushpull_layer.py``).
+        """
+        if self.pull != "upsample" or self.pull_size == self.push.kernel_size:
+            return "direct"
+        (h, w), (sh, sw) = self.push.kernel_size, self.pull_size
+        per_group = out_channels // groups
+        direct = sh * sw * per_group
+        basis = h * w * per_group + _DEPTHWISE_INEFFICIENCY * (h * sh + h * w * sw)
+        return "basis" if basis < direct else "direct"
 
     @staticmethod
     def _numeric_padding(
@@ -334,32 +406,64 @@ class PushPullConv2d(nn.Module):
         alpha = F.relu(self.alpha) if self.pull == "upsample" else self.alpha
         return alpha.to(like.dtype).view(1, -1, 1, 1)
 
+    def _pad(self, x: torch.Tensor, padding: tuple[int, int]) -> torch.Tensor:
+        # (left, right, top, bottom), in the layer's non-zero padding mode
+        return F.pad(
+            x, (padding[1], padding[1], padding[0], padding[0]), mode=self.push.padding_mode
+        )
+
     def _convolve(self, x: torch.Tensor, weight: torch.Tensor, bias: Any, padding: Any) -> Any:
         conv = self.push
         if conv.padding_mode == "zeros":
             return F.conv2d(x, weight, bias, conv.stride, padding, conv.dilation, conv.groups)
-        # non-zero padding modes pad explicitly: (left, right, top, bottom)
-        padded = F.pad(x, (padding[1], padding[1], padding[0], padding[0]), mode=conv.padding_mode)
+        padded = self._pad(x, padding)
         return F.conv2d(padded, weight, bias, conv.stride, 0, conv.dilation, conv.groups)
+
+    def _basis_pull(self, x: torch.Tensor, weight: torch.Tensor, bias: Any) -> torch.Tensor:
+        """``−k↑ ⋆ I − b`` through ``k↑ = A k Aᵀ``: ``Σ_ab k[a, b]·(I ⋆ A[:, a] A[:, b]ᵀ)``.
+
+        The basis responses come from two depthwise passes (A's columns vertically, then
+        horizontally); a grouped 1×1 convolution contracts them with the push weights.
+        """
+        conv = self.push
+        (sh, sw), (dh, dw) = conv.stride, conv.dilation
+        c_in = x.shape[1]
+        c_out, c_group, h, w = weight.shape
+        padding = self.pull_padding
+        if conv.padding_mode != "zeros":
+            x, padding = self._pad(x, padding), (0, 0)
+        rows = self._basis_rows.to(x.dtype).repeat(c_in, 1, 1, 1)
+        cols = self._basis_cols.to(x.dtype).repeat(c_in * h, 1, 1, 1)
+        vertical = F.conv2d(x, rows, None, (sh, 1), (padding[0], 0), (dh, 1), c_in)
+        basis = F.conv2d(vertical, cols, None, (1, sw), (0, padding[1]), (1, dw), c_in * h)
+        contraction = -weight.reshape(c_out, c_group * h * w, 1, 1)
+        return F.conv2d(basis, contraction, None if bias is None else -bias, 1, 0, 1, conv.groups)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Push-pull response: ``(N, in_channels, H, W)`` → ``(N, out_channels, H', W')``."""
         bias = self.push.bias
         weight = self.push_weight()
-        pull_weight = self.pull_weight(weight)
         if self.pull == "upsample":
             push = self._convolve(x, weight, bias, self.push.padding)
-            pull = self._convolve(
-                x, pull_weight, None if bias is None else -bias, self.pull_padding
-            )
+            if self.pull_method == "basis":
+                pull = self._basis_pull(x, weight, bias)
+            else:
+                pull_bias = None if bias is None else -bias
+                pull = self._convolve(x, self.pull_weight(weight), pull_bias, self.pull_padding)
         else:
             push = self._convolve(x, weight, None, self.push.padding)
-            pull = self._convolve(x, pull_weight, None, self.push.padding)
+            pull = self._convolve(x, self.pull_weight(weight), None, self.push.padding)
             if self.pull_pooling is not None:
                 pull = F.avg_pool2d(
                     pull, self.pull_pooling, 1, self.pull_pooling // 2, count_include_pad=False
                 )
-        out = F.relu(push) - self._inhibition_strength(push) * F.relu(pull)
+        # the convolution outputs are fresh tensors: rectify in place, combine in one pass
+        push = F.relu(push, inplace=True)
+        pull = F.relu(pull, inplace=True)
+        if self.trainable_alpha:
+            out = torch.addcmul(push, self._inhibition_strength(push), pull, value=-1)
+        else:
+            out = torch.sub(push, pull, alpha=self.alpha)
         if self.pull == "inverted" and bias is not None:
             out = out + bias.to(out.dtype).view(1, -1, 1, 1)
         return out
