@@ -278,9 +278,13 @@ seed_everything(11)
 model = build_model("lenet-d", pushpull="first")
 sampler = DistributedSampler(TensorDataset(images, labels), shuffle=False)
 loader = DataLoader(TensorDataset(images, labels), batch_size=8, sampler=sampler)
-history = train(model, loader, recipe="lenet", epochs=1, out_dir=out, seed=0, progress=False)
-torch.save({"model": model.state_dict(), "loss": history.train_loss.values.tolist()},
-           f"{out}/rank{rank}.pt")
+test_set = TensorDataset(images[:50], labels[:50])
+test_sampler = DistributedSampler(test_set, shuffle=False)
+test_loader = DataLoader(test_set, batch_size=10, sampler=test_sampler)
+history = train(model, loader, recipe="lenet", epochs=1, out_dir=out, seed=0, progress=False,
+                test_loader=test_loader)
+torch.save({"model": model.state_dict(), "loss": history.train_loss.values.tolist(),
+            "test_error": history.test_error.values.tolist()}, f"{out}/rank{rank}.pt")
 torch.distributed.destroy_process_group()
 """
 )
@@ -316,12 +320,17 @@ def test_ddp_on_two_gloo_processes_equals_one_process_with_the_double_batch(tmp_
     seed_everything(11)
     model = build_model("lenet-d", pushpull="first")
     loader = DataLoader(TensorDataset(images, labels), batch_size=16, shuffle=False)
-    history = train(model, loader, recipe="lenet", epochs=1, seed=0, progress=False)
+    test_loader = DataLoader(TensorDataset(images[:50], labels[:50]), batch_size=50)
+    history = train(
+        model, loader, recipe="lenet", epochs=1, seed=0, progress=False, test_loader=test_loader
+    )
     single = model.state_dict()
     for key, value in ranks[0]["model"].items():
         torch.testing.assert_close(value, single[key], rtol=1e-5, atol=1e-6)
     # the reported loss is the mean over all 96 samples on every rank
     np.testing.assert_allclose(ranks[1]["loss"], history.train_loss.values, rtol=1e-5)
+    # each rank tested 25 of the 50 test images; the reported error is over all 50
+    assert ranks[0]["test_error"] == ranks[1]["test_error"] == history.test_error.values.tolist()
     # …and the run really moved the weights (a no-op would also agree)
     seed_everything(11)
     untrained = build_model("lenet-d", pushpull="first").state_dict()

@@ -670,15 +670,20 @@ def _loader_error(
 ) -> float:
     was_training = model.training
     model.eval()
-    errors, count = 0, 0
+    totals = torch.zeros(2, dtype=torch.float64, device=device)  # errors, count
     with torch.no_grad():
         for images, labels in loader:
             images, labels = normalize(images.to(device)), labels.to(device)
             with torch.autocast(device.type, dtype=torch.float16, enabled=use_amp):
                 logits = model(images)
-            errors += int((logits.argmax(1) != labels).sum())
-            count += len(labels)
+            totals[0] += (logits.argmax(1) != labels).sum()
+            totals[1] += len(labels)
     model.train(was_training)
+    if _distributed()[1] > 1:
+        # a sharded test loader gives each rank a part; a whole one gives each rank all of it:
+        # the summed ratio is right in both cases
+        torch.distributed.all_reduce(totals)
+    errors, count = totals.tolist()
     return 100.0 * errors / max(count, 1)
 
 
