@@ -342,7 +342,8 @@ def test_released_checkpoint_push_weight_loads(filename, key, channels):
 
 def test_auto_pull_method_follows_the_operation_count():
     assert PushPullConv2d(3, 16, 3, padding=1).pull_method == "direct"
-    assert PushPullConv2d(64, 64, 3, padding=1).pull_method == "basis"
+    # many input channels: the basis responses outweigh the output
+    assert PushPullConv2d(64, 64, 3, padding=1).pull_method == "direct"
     assert PushPullConv2d(3, 64, 7, stride=2, padding=3).pull_method == "basis"
     assert PushPullConv2d(3, 64, 3, scale=1.0).pull_method == "direct"  # nothing to save
     assert PushPullConv2d(3, 64, 3, pull="inverted").pull_method == "direct"

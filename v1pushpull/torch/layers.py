@@ -40,6 +40,8 @@ PullMethod = Literal["auto", "direct", "basis"]
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 #: Cost of one multiply-add of a depthwise convolution relative to a dense one (CPU, oneDNN).
 _DEPTHWISE_INEFFICIENCY = 10
+#: Largest ratio of basis channels (C_in·h·w) to output channels for which "basis" pays off.
+_BASIS_CHANNEL_RATIO = 4
 
 
 def _interpolation_matrix(n_out: int, n_in: int) -> np.ndarray:
@@ -163,8 +165,9 @@ class PushPullConv2d(nn.Module):
         released code. ``"basis"``: through the exact identity ``k↑ = A·k·Aᵀ`` (A the ``ŝ × h``
         interpolation matrix), ``k↑ ⋆ I = Σ_ab k[a, b]·(I ⋆ A[:, a] A[:, b]ᵀ)``: separable
         basis filtering of the input, then a 1×1 contraction with the push weights, which is
-        cheaper when many output channels share the basis. ``"auto"`` (default) picks the
-        cheaper by an operation count calibrated on CPU (attribute ``pull_method``).
+        cheaper when many output channels share the basis of few input channels (large kernels,
+        first layers). ``"auto"`` (default) picks by an operation and memory count calibrated on
+        CPU (attribute ``pull_method``).
     device, dtype
         Where the parameters are created.
 
@@ -318,13 +321,15 @@ class PushPullConv2d(nn.Module):
             )
 
     def _cheaper_pull_method(self, in_channels: int, out_channels: int, groups: int) -> str:
-        """ "basis" where its estimated cost is below the direct ŝ×ŝ convolution's.
+        """ "basis" where it is expected to beat the direct ŝ×ŝ convolution on CPU.
 
-        Per output pixel and input channel, the direct pull convolution costs
+        Per output pixel and input channel the direct pull convolution costs
         ``ŝ_h·ŝ_w·C_out/g`` multiply-adds; the basis route costs ``h·w·C_out/g`` for the
         contraction plus ``h·ŝ_h + h·w·ŝ_w`` for the depthwise basis filtering, which runs about
-        ten times less efficiently per operation than a dense convolution on CPU (measured
-        with ``benchmarks/pushpull_layer.py``).
+        ten times less efficiently per operation than a dense convolution. The basis responses
+        also hold ``C_in·h·w`` channels: when that is much more than the output's ``C_out``,
+        moving them through memory costs more than the saved operations. Both thresholds come
+        from ``benchmarks/pushpull_layer.py`` (2 CPU threads).
         """
         if self.pull != "upsample" or self.pull_size == self.push.kernel_size:
             return "direct"
@@ -332,7 +337,8 @@ class PushPullConv2d(nn.Module):
         per_group = out_channels // groups
         direct = sh * sw * per_group
         basis = h * w * per_group + _DEPTHWISE_INEFFICIENCY * (h * sh + h * w * sw)
-        return "basis" if basis < direct else "direct"
+        small_basis = in_channels * h * w <= _BASIS_CHANNEL_RATIO * out_channels
+        return "basis" if basis < direct and small_basis else "direct"
 
     @staticmethod
     def _numeric_padding(
