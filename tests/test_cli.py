@@ -195,3 +195,69 @@ def test_python_dash_m_runs_the_command():
     )
     assert process.returncode == 0
     assert "--baseline" in process.stdout and "two or more netCDF files" in process.stdout
+
+
+def fake_cifar10(root: Path, corruptions: list[str]) -> None:
+    """A CIFAR-10 test batch and CIFAR-10-C files made of 14 crops of skimage's cat photo."""
+    import pickle
+
+    from skimage import data, transform
+
+    from v1pushpull.corruptions import corrupt
+
+    image = data.chelsea()
+    crops = [image[:, s : s + 300] for s in (40, 60, 75, 90, 110, 130, 150)]
+    crops += [c[:, ::-1] for c in crops]
+    small = np.stack([transform.resize(c, (32, 32), anti_aliasing=True) for c in crops])
+    as_uint8 = np.round(small * 255).astype(np.uint8)  # (N, 32, 32, 3)
+    labels = [3] * len(crops)  # CIFAR-10 "cat"
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rows = as_uint8.transpose(0, 3, 1, 2).reshape(len(crops), -1)
+    with open(folder / "test_batch", "wb") as handle:
+        pickle.dump({b"data": rows, b"labels": labels}, handle)
+    corrupted_folder = root / "CIFAR-10-C"
+    corrupted_folder.mkdir()
+    clean = as_uint8.transpose(0, 3, 1, 2).astype(np.float32) / 255
+    for name in corruptions:
+        severities = [corrupt(clean, name, s, seed=s) for s in range(1, 6)]
+        stacked = np.concatenate(severities).transpose(0, 2, 3, 1)
+        np.save(corrupted_folder / f"{name}.npy", np.round(stacked * 255).astype(np.uint8))
+    np.save(corrupted_folder / "labels.npy", np.array(labels * 5, dtype=np.uint8))
+
+
+@pytest.mark.skipif(not CHECKPOINTS.is_dir(), reason="released checkpoints not available")
+def test_evaluate_a_released_checkpoint_on_cifar10c_files(tmp_path, capsys):
+    names = ["brightness", "gaussian_noise"]
+    fake_cifar10(tmp_path / "data", names)
+    out = tmp_path / "released.nc"
+    main(
+        [
+            "evaluate",
+            str(CHECKPOINTS / "resnet-20-pp.pth.tar"),
+            "--arch",
+            "resnet20",
+            "--pushpull",
+            "first",
+            "--dataset",
+            "cifar10",
+            "--data-root",
+            str(tmp_path / "data"),
+            "--out",
+            str(out),
+            "--corruptions",
+            *names,
+        ]
+    )
+    results = xr.open_dataset(out).load()
+    assert results.attrs["corrupted_data"].startswith("CIFAR-10-C files")
+    assert float(results.clean_error) == 0.0  # all 14 photos of the cat are cats
+    assert results.error.shape == (2, 5)
+    # the AlexNet-normalised scores follow from the stored errors (REFERENCE-numbers §1)
+    from v1pushpull.robustness import ALEXNET_ERRORS
+
+    ce = [
+        100 * float(results.error.sel(corruption=n).sum()) / (5 * ALEXNET_ERRORS[n]) for n in names
+    ]
+    np.testing.assert_allclose(float(results.mCE), np.mean(ce))
+    assert "mCE" in capsys.readouterr().out
