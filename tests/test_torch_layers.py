@@ -358,6 +358,14 @@ def test_interpolation_matrix_reproduces_torch_bilinear_upsampling():
     torch.testing.assert_close(rows @ kernel @ cols.T, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_trainable_alpha_of_the_released_shape_loads():
+    layer = PushPullConv2d(3, 16, 3, padding=1, trainable_alpha=True)
+    alpha = torch.rand(1, 16, 1, 1)  # PPmodule2d(train_alpha=True) stores α like this
+    state = {"push.weight": torch.randn(16, 3, 3, 3), "alpha": alpha}
+    layer.load_state_dict(state, strict=True)
+    torch.testing.assert_close(layer.alpha.detach(), alpha.reshape(-1))
+
+
 def test_extra_repr_shows_alpha_scale_and_pull_size():
     text = repr(PushPullConv2d(3, 16, 5, padding=2, scale=1.5))
     assert "alpha=1" in text and "scale=1.5" in text and "pull_size=(7, 7)" in text

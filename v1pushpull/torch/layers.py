@@ -340,6 +340,13 @@ class PushPullConv2d(nn.Module):
         small_basis = in_channels * h * w <= _BASIS_CHANNEL_RATIO * out_channels
         return "basis" if basis < direct and small_basis else "direct"
 
+    def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: Any) -> None:
+        # the released code stored a trainable α as (1, C_out, 1, 1); this layer keeps (C_out,)
+        key = prefix + "alpha"
+        if self.trainable_alpha and key in state_dict and state_dict[key].dim() == 4:
+            state_dict[key] = state_dict[key].reshape(-1)
+        super()._load_from_state_dict(state_dict, prefix, *args)
+
     @staticmethod
     def _numeric_padding(
         padding: Any, kernel: tuple[int, int], dilation: tuple[int, int], stride: Any
