@@ -68,6 +68,12 @@ def test_train_writes_a_resumable_run_with_its_metadata(two_runs, capsys, one_th
     after = load_checkpoint(run)["model"]
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert "conv1.push.weight" in after
+    # a different run in the same folder is refused with a message, not a traceback
+    other = ["--dataset", "digits", "--arch", "lenet-d", "--pushpull", "none"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", *other, "--out", str(run), *SCHEDULE])
+    assert exit_info.value.code == 2
+    assert "checkpoint of another run" in capsys.readouterr().err
 
 
 def test_evaluate_writes_the_digits_protocol(two_runs):

@@ -208,6 +208,17 @@ def test_every_epoch_tells_loader_parts_with_set_epoch_which_epoch_it_is():
     assert dataset.epochs == [0, 1, 2]
 
 
+def test_resuming_into_another_runs_folder_is_refused(tmp_path):
+    common = {"recipe": "lenet", "epochs": 1, "out_dir": tmp_path, "progress": False}
+    train(build_model("lenet-d"), tiny_loader(16), metadata={"arch": "lenet-d"}, **common)
+    with pytest.raises(ValueError, match="checkpoint of another run"):
+        train(build_model("lenet-b"), tiny_loader(16), metadata={"arch": "lenet-b"}, **common)
+    with pytest.raises(ValueError, match="'seed': \\(0, 1\\)"):
+        train(
+            build_model("lenet-d"), tiny_loader(16), metadata={"arch": "lenet-d"}, seed=1, **common
+        )
+
+
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     target = tmp_path / "results.nc"
     target.write_bytes(b"old")

@@ -178,21 +178,24 @@ def _train(args: argparse.Namespace) -> None:
     except ValueError as error:
         raise CommandError(str(error)) from error
     metadata = {**options, "dataset": args.dataset, "batch_size": batch_size}
-    history = train(
-        model,
-        train_loader,
-        recipe=recipe,
-        epochs=args.epochs,
-        lr=args.lr,
-        device=args.device,
-        out_dir=args.out,
-        seed=args.seed,
-        amp=False if args.no_amp else None,
-        test_loader=test_loader,
-        resume=not args.restart,
-        metadata=metadata,
-        normalization=normalization(args.dataset),
-    )
+    try:
+        history = train(
+            model,
+            train_loader,
+            recipe=recipe,
+            epochs=args.epochs,
+            lr=args.lr,
+            device=args.device,
+            out_dir=args.out,
+            seed=args.seed,
+            amp=False if args.no_amp else None,
+            test_loader=test_loader,
+            resume=not args.restart,
+            metadata=metadata,
+            normalization=normalization(args.dataset),
+        )
+    except ValueError as error:
+        raise CommandError(str(error)) from error
     if rank == 0:
         (args.out / "run.json").write_text(json.dumps(metadata, indent=2) + "\n")
         last = history.isel(epoch=-1)

@@ -496,12 +496,14 @@ def train(
         Mixed precision (float16 autocast with gradient scaling); None uses it on CUDA. It is
         never used on the CPU.
     test_loader : iterable or None
-        If given, the test error is measured after every epoch (by every rank, on the whole
-        test set).
+        If given, the test error is measured after every epoch. Under ``torchrun`` the counts
+        are summed over the ranks, so a sharded test loader (``make_loaders(...,
+        distributed=True)``) gives the error on the whole test set.
     resume : bool
         Continue from ``out_dir/checkpoint.pt`` if it exists (model, optimizer, scheduler,
         gradient scaler, random states, history); the run then ends with the same weights as
-        an uninterrupted one. False starts afresh and overwrites it.
+        an uninterrupted one. Its metadata and seed must match this call's; the number of
+        epochs may grow. False starts afresh and overwrites it.
     progress : bool
         Show a tqdm bar per epoch (rank 0 only).
     metadata : mapping or None
@@ -522,7 +524,8 @@ def train(
     Raises
     ------
     ValueError
-        If the recipe, an override, ``seed`` or ``device`` is not valid.
+        If the recipe, an override, ``seed`` or ``device`` is not valid, or ``out_dir`` holds
+        the checkpoint of a run with other metadata or seed.
     TypeError
         If ``recipe`` is neither a name nor a :class:`Recipe`.
 
@@ -580,6 +583,17 @@ def train(
             leftover.unlink(missing_ok=True)
     if checkpoint_path is not None and resume and checkpoint_path.exists():
         state = torch.load(checkpoint_path, map_location=device, weights_only=True)
+        stored = state.get("metadata", {})
+        clashes = {
+            k: (stored[k], info[k])
+            for k in set(stored) & set(info)
+            if k not in ("epochs", "recipe") and stored[k] != info[k]
+        }
+        if clashes:
+            raise ValueError(
+                f"out_dir={str(out_path)!r} holds the checkpoint of another run (stored vs "
+                f"requested: {clashes}); choose another out_dir or pass resume=False"
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
