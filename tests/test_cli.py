@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -267,3 +268,50 @@ def test_evaluate_a_released_checkpoint_on_cifar10c_files(tmp_path, capsys):
     ]
     np.testing.assert_allclose(float(results.mCE), np.mean(ce))
     assert "mCE" in capsys.readouterr().out
+
+
+def test_train_under_torchrun_on_two_processes(tmp_path):
+    pytest.importorskip("torch")
+    from v1pushpull.datasets import load_digits
+    from v1pushpull.torch.models import build_model
+    from v1pushpull.torch.training import error_rate, load_checkpoint
+
+    run = tmp_path / "ddp"
+    process = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            "-m",
+            "v1pushpull",
+            "train",
+            "--dataset",
+            "digits",
+            "--arch",
+            "lenet-d",
+            "--pushpull",
+            "first",
+            "--out",
+            str(run),
+            "--epochs",
+            "1",
+            "--batch-size",
+            "32",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert process.returncode == 0, process.stderr[-3000:]
+    assert process.stdout.count("lenet-d (push-pull: first) on digits") == 1  # rank 0 only
+    saved = load_checkpoint(run)
+    assert saved["metadata"]["world_size"] == 2 and saved["metadata"]["batch_size"] == 32
+    # each rank tested half of the 450 digits; the reported error is the whole set's
+    model = build_model("lenet-d", pushpull="first")
+    model.load_state_dict(saved["model"])
+    history = xr.open_dataset(run / "history.nc").load()
+    expected = error_rate(model, *load_digits("test"))
+    assert float(history.test_error[-1]) == pytest.approx(expected, abs=1e-9)
