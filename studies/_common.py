@@ -122,12 +122,14 @@ def study_attrs(study: str, title: str, quick: bool, **parameters: Any) -> dict[
 
 
 def parse_args(
-    description: str,
+    description: str | None,
     argv: list[str] | None,
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
 ) -> argparse.Namespace:
     """The command line shared by every study: ``[--out DIR] [--quick]`` (and its own)."""
-    parser = argparse.ArgumentParser(description=description.strip().splitlines()[0])
+    # sphinx-gallery runs the code without its docstring: __doc__ may be empty there
+    title = (description or "").strip().splitlines()
+    parser = argparse.ArgumentParser(description=title[0] if title else None)
     parser.add_argument("--out", type=Path, default=Path("results"), help="output folder")
     parser.add_argument(
         "--quick", action="store_true", help="coarser sampling (tests, documentation build)"
@@ -139,7 +141,7 @@ def parse_args(
 
 def run_study(
     name: str,
-    doc: str,
+    doc: str | None,
     argv: list[str] | None,
     run: Callable[..., xr.Dataset],
     plot: Callable[[xr.Dataset], Mapping[str, plt.Figure]],
