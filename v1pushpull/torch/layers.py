@@ -307,16 +307,16 @@ class PushPullConv2d(nn.Module):
             # depthwise filters A[:, a] (vertical) and A[:, b] (horizontal), see forward
             self.register_buffer(
                 "_basis_rows",
-                torch.as_tensor(rows.T, device=device, dtype=dtype).reshape(
-                    kernel[0], 1, pull_size[0], 1
-                ),
+                torch.as_tensor(
+                    rows.T, device=device, dtype=dtype or torch.get_default_dtype()
+                ).reshape(kernel[0], 1, pull_size[0], 1),
                 persistent=False,
             )
             self.register_buffer(
                 "_basis_cols",
-                torch.as_tensor(cols.T, device=device, dtype=dtype).reshape(
-                    kernel[1], 1, 1, pull_size[1]
-                ),
+                torch.as_tensor(
+                    cols.T, device=device, dtype=dtype or torch.get_default_dtype()
+                ).reshape(kernel[1], 1, 1, pull_size[1]),
                 persistent=False,
             )
 
