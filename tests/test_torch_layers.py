@@ -513,7 +513,7 @@ def test_parametric_gradient_reaches_every_parameter_and_matches_finite_differen
     with torch.no_grad():
         layer.channel_weights.uniform_(0.2, 1.0)
         layer.push.bias.uniform_(-0.1, 0.1)
-    x = torch.randn(1, 2, 6, 6, dtype=torch.float64)
+    x = torch.randn(1, 2, 5, 5, dtype=torch.float64)
     names = [n for n, _ in layer.named_parameters()]
     expected = {"wavelength", "orientation", "phase", "sigma", "aspect_ratio"}
     assert expected | {"channel_weights", "alpha", "push.bias"} == set(names)
