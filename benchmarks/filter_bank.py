@@ -64,17 +64,23 @@ def main() -> None:
     reference = correlate_loop(images, kernels)
     via_fftconvolve = fftconvolve_loop(images, kernels)
     scale = np.abs(reference).max()
-    print(f"max |filter_bank − ndimage.correlate| / max|ref| = "
-          f"{np.abs(ours - reference).max() / scale:.1e}")
-    print(f"max |fftconvolve loop − ndimage.correlate| / max|ref| = "
-          f"{np.abs(via_fftconvolve - reference).max() / scale:.1e}")
+    print(
+        f"max |filter_bank − ndimage.correlate| / max|ref| = "
+        f"{np.abs(ours - reference).max() / scale:.1e}"
+    )
+    print(
+        f"max |fftconvolve loop − ndimage.correlate| / max|ref| = "
+        f"{np.abs(via_fftconvolve - reference).max() / scale:.1e}"
+    )
 
     t_ours = best_of(lambda: filter_bank(images, kernels), args.repeats)
     t_fft = best_of(lambda: fftconvolve_loop(images, kernels), args.repeats)
     t_corr = best_of(lambda: correlate_loop(images, kernels), max(1, args.repeats - 2))
 
-    print(f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"numpy {np.__version__}")
+    print(
+        f"\nmachine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"numpy {np.__version__}"
+    )
     print(f"{'method':<34}{'time (s)':>10}{'ratio to filter_bank':>22}")
     for name, seconds in (
         ("v1pushpull.filter_bank", t_ours),
