@@ -6,5 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export MPLBACKEND=Agg
+# a clean build: stale generated pages or cached doctrees would hide warnings
+rm -rf _build generated auto_studies
 python -m sphinx -W --keep-going -b html -d _build/doctrees . _build/html "$@"
 echo "documentation: $(pwd)/_build/html/index.html"

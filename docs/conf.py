@@ -45,6 +45,7 @@ root_doc = "index"
 # --- API reference ---------------------------------------------------------------------------
 autosummary_generate = True
 autosummary_imported_members = False
+autosummary_ignore_module_all = False  # the tables list what __all__ exports
 autodoc_default_options = {"members": True, "inherited-members": False}
 autodoc_typehints = "none"  # the numpydoc sections describe the types
 numpydoc_show_class_members = False
@@ -104,7 +105,11 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"**": ["sidebar-nav-bs"], "index": []}
+# pages without sub-pages need no left sidebar: their wide tables get the room
+html_sidebars = {
+    "**": ["sidebar-nav-bs"],
+    **{page: [] for page in ("index", "getting_started", "theory", "reproduction", "architecture")},
+}
 html_show_sourcelink = False
 myst_heading_anchors = 3
 

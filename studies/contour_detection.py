@@ -339,5 +339,8 @@ def main(argv: list[str] | None = None) -> xr.Dataset:
     )
 
 
+# each figure on its own row in the documentation gallery
+# sphinx_gallery_multi_image = "single"
+
 if __name__ == "__main__":
     main()

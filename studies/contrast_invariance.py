@@ -126,7 +126,9 @@ def summary(dataset: xr.Dataset) -> str:
 
 def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     """Normalised tuning curves overlaid per model; HWHH against contrast."""
-    overlay = curve_grid(dataset.response, col="model", hue="contrast", normalise=True)
+    overlay = curve_grid(
+        dataset.response, col="model", hue="contrast", normalise=True, max_columns=3
+    )
     overlay.suptitle("Tuning curves normalised to their peak (overlap = contrast invariance)")
     widths, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
     width_against_contrast(dataset.hwhh, ax=ax)
@@ -138,6 +140,9 @@ def main(argv: list[str] | None = None) -> xr.Dataset:
     """Run the study; save ``contrast_invariance.nc`` and the figures in ``--out``."""
     return run_study("contrast_invariance", __doc__, argv, run, plot, summary)
 
+
+# each figure on its own row in the documentation gallery
+# sphinx_gallery_multi_image = "single"
 
 if __name__ == "__main__":
     main()

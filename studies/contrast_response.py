@@ -160,5 +160,8 @@ def main(argv: list[str] | None = None) -> xr.Dataset:
     return run_study("contrast_response", __doc__, argv, run, plot, summary)
 
 
+# each figure on its own row in the documentation gallery
+# sphinx_gallery_multi_image = "single"
+
 if __name__ == "__main__":
     main()

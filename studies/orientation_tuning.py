@@ -127,9 +127,11 @@ def summary(dataset: xr.Dataset) -> str:
 
 def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     """Tuning curves per model (Cartesian and polar) and HWHH against contrast."""
-    curves = curve_grid(dataset.response, col="model", hue="contrast")
+    curves = curve_grid(dataset.response, col="model", hue="contrast", max_columns=3)
     curves.suptitle("Orientation tuning curves")
-    polar = curve_grid(dataset.response, col="model", hue="contrast", polar=True, normalise=True)
+    polar = curve_grid(
+        dataset.response, col="model", hue="contrast", polar=True, normalise=True, max_columns=3
+    )
     polar.suptitle("Normalised polar tuning curves")
     widths, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
     width_against_contrast(dataset.hwhh, ax=ax, reference=(PHYSIOLOGY_HWHH, "macaque V1 median"))
@@ -144,6 +146,9 @@ def main(argv: list[str] | None = None) -> xr.Dataset:
     """Run the study; save ``orientation_tuning.nc`` and the figures in ``--out``."""
     return run_study("orientation_tuning", __doc__, argv, run, plot, summary)
 
+
+# each figure on its own row in the documentation gallery
+# sphinx_gallery_multi_image = "single"
 
 if __name__ == "__main__":
     main()

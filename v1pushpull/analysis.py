@@ -62,6 +62,8 @@ __all__ = [
 
 #: Units (and long names) given to the coordinates of :func:`tuning_curve` when their dimension
 #: has one of these names. ``"1"`` is the CF convention for a dimensionless quantity.
+#:
+#: :meta hide-value:
 DEFAULT_UNITS: dict[str, dict[str, str]] = {
     "orientation": {
         "units": "rad",
