@@ -188,7 +188,10 @@ class PushPullConv2d(nn.Module):
     ValueError
         For an unknown ``pull`` or ``padding_mode``, an even kernel with ``pull="upsample"``,
         ``scale < 1``, a negative or non-finite ``alpha``, ``alpha`` given together with
-        ``trainable_alpha=True``, or ``pull_pooling`` with ``pull="upsample"``.
+        ``trainable_alpha=True``, ``pull_pooling`` with ``pull="upsample"``, or an unknown
+        ``pull_method`` (``"basis"`` needs ``pull="upsample"``).
+    TypeError
+        If ``kernel_size``, ``stride``, ``padding`` or ``dilation`` is not an int or a pair.
 
     Examples
     --------
