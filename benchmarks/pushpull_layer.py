@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import os
 import platform
 import time
 
@@ -145,11 +146,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="batch ÷ 8, for a smoke run")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print(f"torch {torch.__version__}, {args.threads} threads, {platform.processor() or ''}")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"torch {torch.__version__}, {args.threads} threads, {platform.machine()}, load {load}")
     print("times in ms (minimum over rounds); CL = channels_last input")
     print(HEADER)
     print("|" + "---|" * 11)
     run(args.rounds, args.quick)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"load average after the run: {load}")
 
 
 if __name__ == "__main__":
