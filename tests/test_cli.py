@@ -60,6 +60,7 @@ def test_train_writes_a_resumable_run_with_its_metadata(two_runs, capsys, one_th
     metadata = json.loads((run / "run.json").read_text())
     assert metadata["arch"] == "lenet-d" and metadata["pushpull"] == "first"
     assert metadata["in_channels"] == 1 and metadata["input_size"] == 28
+    assert metadata["pull"] == "upsample" and metadata["scale"] == 2.0
     before = load_checkpoint(run)["model"]
     history = xr.open_dataset(run / "history.nc").load()
     assert history.sizes["epoch"] == 3 and "test_error" in history

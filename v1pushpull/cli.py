@@ -83,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--alpha", type=float, default=1.0, help="inhibition strength α")
     train.add_argument("--scale", type=float, default=2.0, help="pull kernel upsampling s")
     train.add_argument("--trainable-alpha", action="store_true", help="learn α per channel")
+    train.add_argument(
+        "--pull",
+        choices=("upsample", "inverted"),
+        default="upsample",
+        help="pull kernel: upsampled push kernel [S20] or inverted one (PushPull-Net)",
+    )
     train.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     train.add_argument("--no-augment", action="store_true", help="no data augmentation")
     train.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
@@ -169,6 +175,7 @@ def _train(args: argparse.Namespace) -> None:
         "alpha": args.alpha,
         "scale": args.scale,
         "trainable_alpha": args.trainable_alpha,
+        "pull": args.pull,
     }
     if family == "lenet":
         options["input_size"] = int(images.shape[-1])
@@ -245,7 +252,15 @@ def _load_model(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
     metadata.setdefault("dataset", "cifar10")
     options = {
         k: metadata[k]
-        for k in ("pushpull", "in_channels", "input_size", "alpha", "scale", "trainable_alpha")
+        for k in (
+            "pushpull",
+            "in_channels",
+            "input_size",
+            "alpha",
+            "scale",
+            "trainable_alpha",
+            "pull",
+        )
         if k in metadata
     }
     model = build_model(metadata["arch"], **options)
