@@ -405,6 +405,13 @@ def test_evaluate_digits_protocol_shapes_levels_and_monotonic_noise(trained_lene
     assert "mCE" not in results
 
 
+def test_evaluate_names_of_the_mnist_protocol_take_the_papers_levels(trained_lenet):
+    results = evaluate(trained_lenet[0], "digits", ["contrast_poisson"], progress=False)
+    np.testing.assert_allclose(results.level.values, [MNIST_PROTOCOL["contrast_poisson"]])
+    with pytest.raises(ValueError, match="same, non-zero number of levels"):
+        evaluate(trained_lenet[0], "digits", ["contrast_poisson", "fog"], progress=False)
+
+
 def test_evaluate_resumes_per_corruption(trained_lenet, tmp_path):
     out = tmp_path / "r.nc"
     full = evaluate(trained_lenet[0], "digits", out=out, progress=False)

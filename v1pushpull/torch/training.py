@@ -836,8 +836,13 @@ def _levels_by_corruption(
         levels = {
             str(name): tuple(float(v) for v in values) for name, values in corruptions.items()
         }
+    elif severities is None:
+        # the MNIST-protocol corruptions take their levels of [S20]; the others severities 1-5
+        levels = {
+            str(name): MNIST_PROTOCOL.get(str(name), (1.0, 2.0, 3.0, 4.0, 5.0))
+            for name in corruptions
+        }
     else:
-        severities = (1, 2, 3, 4, 5) if severities is None else severities
         levels = {str(name): tuple(float(s) for s in severities) for name in corruptions}
     if not levels:
         raise ValueError("corruptions is empty; expected at least one corruption")
@@ -930,7 +935,8 @@ def evaluate(
         ``"contrast_poisson"``: contrast factors). None: all of CIFAR-10-C for ``"cifar10"``,
         the MNIST protocol of [S20] (:data:`MNIST_PROTOCOL`) for ``"digits"`` and ``"mnist"``.
     severities : sequence of int or None
-        Severities for a sequence of names (default 1–5).
+        Severities for a sequence of names. None: 1–5, except for the two corruptions of
+        :data:`MNIST_PROTOCOL`, which take the levels of [S20].
     data_root : str, path-like or None
         Folder of the MNIST / CIFAR-10 / CIFAR-10-C files.
     out : str, path-like or None
