@@ -55,7 +55,7 @@ from v1pushpull.analysis import (
     orientation_selectivity_index,
     preferred_orientation,
 )
-from v1pushpull.plotting import curve_grid, width_against_contrast
+from v1pushpull.plotting import curve_grid, plot_subunits, width_against_contrast
 from v1pushpull.stimuli import grating
 
 PHYSIOLOGY_HWHH = math.radians(20.0)  # macaque V1 median (De Valois, Yund & Hepler 1982)
@@ -125,8 +125,42 @@ def summary(dataset: xr.Dataset) -> str:
     )
 
 
+def plot_models() -> plt.Figure:
+    """The receptive fields compared: Gabor push and pull kernels, CORF subunit layouts."""
+    models = make_models(("gabor", "pushpull_gabor", "corf", "pushpull_corf"))
+    pull = models["pushpull_gabor"].pull
+    size = pull.support
+    kernels = {
+        "Gabor (push) kernel": models["gabor"].linear_receptive_fields(0.0, size)[0],
+        "push-pull Gabor: pull kernel": pull.linear_receptive_fields(0.0, size)[0],
+    }
+    fig, axes = plt.subplots(1, 4, figsize=(12, 3.3), layout="constrained")
+    for ax, (title, kernel) in zip(axes[:2], kernels.items(), strict=True):
+        limit = float(np.abs(kernel).max())
+        half = size // 2
+        ax.imshow(
+            kernel,
+            cmap="RdBu_r",
+            vmin=-limit,
+            vmax=limit,
+            extent=(-half - 0.5, half + 0.5, half + 0.5, -half - 0.5),
+        )
+        ax.set_title(title, fontsize="small")
+        ax.set_xlabel("x (px)")
+    plot_subunits(models["corf"], ax=axes[2])
+    axes[2].set_title("CORF subunits (red on, blue off)", fontsize="small")
+    plot_subunits(models["pushpull_corf"], ax=axes[3])
+    axes[3].set_title("push-pull CORF: push and pull (dashed)", fontsize="small")
+    for ax in axes:
+        ax.set_xlim(-40, 40)
+        ax.set_ylim(40, -40)  # y downwards, as in images
+    fig.suptitle("The model cells at orientation 0 (the same pixel scale in every panel)")
+    return fig
+
+
 def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
-    """Tuning curves per model (Cartesian and polar) and HWHH against contrast."""
+    """The models; tuning curves per model (Cartesian and polar); HWHH against contrast."""
+    models = plot_models()
     curves = curve_grid(dataset.response, col="model", hue="contrast", max_columns=3)
     curves.suptitle("Orientation tuning curves")
     polar = curve_grid(
@@ -136,6 +170,7 @@ def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     widths, ax = plt.subplots(figsize=(5, 3.5), layout="constrained")
     width_against_contrast(dataset.hwhh, ax=ax, reference=(PHYSIOLOGY_HWHH, "macaque V1 median"))
     return {
+        "orientation_tuning_models": models,
         "orientation_tuning_curves": curves,
         "orientation_tuning_polar": polar,
         "orientation_tuning_hwhh": widths,
