@@ -184,6 +184,7 @@ def main(argv: list[str] | None = None) -> xr.Dataset:
 
 # each figure on its own row in the documentation gallery
 # sphinx_gallery_multi_image = "single"
+# sphinx_gallery_thumbnail_number = 3
 
 if __name__ == "__main__":
     main()
