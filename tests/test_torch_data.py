@@ -178,6 +178,20 @@ def test_augment_collate_with_a_worker_is_reproducible():
     assert len({tuple(x.flatten()[:5].tolist()) for x in a}) > 1  # one draw per image
 
 
+def test_augment_collate_set_epoch_makes_resumed_epochs_identical():
+    images = torch.rand(6, 3, 32, 32, generator=torch.Generator().manual_seed(1))
+    samples = [(image, torch.tensor(0)) for image in images]
+    uninterrupted = AugmentCollate(seed=5)
+    for epoch in range(3):  # epochs 0, 1, 2 of a run that never stopped
+        uninterrupted.set_epoch(epoch)
+        last = uninterrupted(samples)[0]
+    resumed = AugmentCollate(seed=5)  # a new process that resumes at epoch 2
+    resumed.set_epoch(2)
+    assert torch.equal(resumed(samples)[0], last)
+    resumed.set_epoch(1)
+    assert not torch.equal(resumed(samples)[0], last)  # other epochs draw other crops
+
+
 def test_loader_errors(tmp_path):
     with pytest.raises(ValueError, match="dataset must be one of"):
         make_loaders("svhn")

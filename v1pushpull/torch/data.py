@@ -297,11 +297,24 @@ class AugmentCollate:
     def __init__(self, seed: int = 0, padding: int = 4) -> None:
         self.seed = int(seed)
         self.padding = int(padding)
+        self.epoch = 0
         self._generators: dict[int, torch.Generator] = {}
+
+    def set_epoch(self, epoch: int) -> None:
+        """Reseed the main-process generator from ``(seed, epoch)``.
+
+        :func:`v1pushpull.torch.training.train` calls this at the start of every epoch, so a
+        run resumed at epoch ``e`` augments exactly as an uninterrupted run does.
+        """
+        self.epoch = int(epoch)
+        self._generators.clear()
 
     def _generator(self) -> torch.Generator:
         info = torch.utils.data.get_worker_info()
-        seed = self.seed if info is None else int(info.seed)
+        if info is None:
+            seed = int(np.random.SeedSequence([self.seed, self.epoch]).generate_state(1)[0])
+        else:
+            seed = int(info.seed)
         if seed not in self._generators:
             self._generators[seed] = torch.Generator().manual_seed(seed)
         return self._generators[seed]
