@@ -478,6 +478,20 @@ def test_replace_first_conv_keeps_shape_and_weights():
     assert isinstance(model[1], PushPullConv2d)
 
 
+def test_replace_first_conv_with_same_padding_keeps_the_output_size():
+    model = nn.Sequential(nn.Conv2d(2, 4, 5, padding="same", dilation=2, padding_mode="reflect"))
+    x = torch.randn(1, 2, 16, 16)
+    replace_first_conv(model, alpha=0.0)
+    layer = model[0]
+    assert layer.push.padding == (4, 4) and layer.push.padding_mode == "reflect"
+    assert layer.pull_padding == (2 * (11 // 2 - 5 // 2) + 4,) * 2
+    # α = 0: the push-pull layer is ReLU of the convolution it replaced
+    expected = torch.relu(
+        F.conv2d(F.pad(x, (4, 4, 4, 4), mode="reflect"), layer.weight, layer.bias, dilation=2)
+    )
+    torch.testing.assert_close(model(x), expected)
+
+
 def test_replace_first_conv_errors():
     with pytest.raises(ValueError, match=r"no nn\.Conv2d"):
         replace_first_conv(nn.Sequential(nn.Linear(3, 3)))

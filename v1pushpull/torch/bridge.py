@@ -176,7 +176,7 @@ def to_torch_layer(
     trainable : bool
         Whether the push kernels receive gradients.
     device, dtype :
-        Where the layer lives (default CPU, float32).
+        Where the layer lives (default: a torch source's device, else the CPU; float32).
     **layer_kwargs :
         Other :class:`PushPullConv2d` options (``alpha``, ``scale``, ``trainable_alpha``,
         ``pull``, ``pull_pooling``, ``dilation``, ``bias``, ``padding_mode``).
@@ -249,6 +249,8 @@ def to_torch_layer(
             f"of {PRESETS}, got {type(source).__name__}"
         )
 
+    if device is None and isinstance(source, torch.Tensor):
+        device = source.device
     weights = color_weights(color, in_channels)
     _, height, width = bank.shape
     if color == "per_channel":
