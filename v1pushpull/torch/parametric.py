@@ -47,7 +47,9 @@ class GaborPushPullConv2d(PushPullConv2d):
     normalisation. The learnable parameters are the vectors ``wavelength`` (λ, px),
     ``orientation`` (θ, rad), ``phase`` (φ, rad), ``sigma`` (σ, px), ``aspect_ratio`` (γ), all
     of shape ``(out_channels,)``, and ``channel_weights`` ``w`` of shape
-    ``(out_channels, in_channels)``. The kernels are rebuilt on every forward pass.
+    ``(out_channels, in_channels)``. The kernels are rebuilt on every forward pass; the inner
+    ``push`` convolution keeps stride, padding and bias but holds no weight
+    (``push.weight is None``), so initialisation loops over ``nn.Conv2d`` modules must skip it.
 
     Parameters
     ----------
