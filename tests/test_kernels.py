@@ -206,3 +206,11 @@ def test_bad_normalisation_polarity_ratio_and_size_are_named():
         gabor_kernel(8.0, 0.0, dtype="int32")
     with pytest.raises(ValueError, match="orientations"):
         gabor_bank(8.0, [[0.0, 1.0]])
+    with pytest.raises(TypeError, match="bandwidth"):
+        gabor_kernel(8.0, 0.0, bandwidth=None)
+
+
+def test_absurd_default_support_is_refused_before_allocating():
+    with pytest.raises(ValueError, match="pass size= explicitly"):
+        gabor_kernel(1e6, 0.0)
+    assert gabor_kernel(1e6, 0.0, size=5).shape == (5, 5)

@@ -120,6 +120,12 @@ def test_stimulus_errors_name_the_argument():
         grating(32, 1.0, 0.0)
     with pytest.raises(ValueError, match="contrast"):
         grating(32, 8.0, 0.0, contrast=-0.1)
+    with pytest.raises(ValueError, match=r"contrast must be a Michelson contrast in \[0, 1\]"):
+        step_edge(32, 0.0, contrast=2.0)
+    with pytest.raises(ValueError, match="mask_contrast"):
+        plaid(32, 8.0, 0.0, 1.0, mask_contrast=1.5)
+    with pytest.raises(ValueError, match="mean"):
+        bar(32, 0.0, 2.0, mean=-1.0)
     with pytest.raises(ValueError, match="broadcast"):
         grating(32, 8.0, [0.0, 1.0, 2.0], contrast=[0.1, 0.2])
     with pytest.raises(ValueError, match="size"):

@@ -372,6 +372,66 @@ def as_parameter_array(values: Any, name: str) -> np.ndarray:
     return array
 
 
+#: Shortest wavelength in px that the pixel grid represents without aliasing (Nyquist).
+MIN_WAVELENGTH = 2.0
+
+SeedLike = int | np.random.Generator | np.random.SeedSequence | None
+
+
+def check_wavelengths(values: Any, name: str = "wavelength") -> np.ndarray:
+    """Return wavelengths (px) as a host float64 array after checking they are ≥ 2 px.
+
+    Raises
+    ------
+    ValueError
+        If a value is not finite or below :data:`MIN_WAVELENGTH` (shorter wavelengths alias on
+        the pixel grid).
+    """
+    array = as_parameter_array(values, name)
+    if np.any(array < MIN_WAVELENGTH):
+        raise ValueError(
+            f"{name} must be at least {MIN_WAVELENGTH:g} px (shorter wavelengths alias on the "
+            f"pixel grid), got {values!r}"
+        )
+    return array
+
+
+def as_generator(seed: SeedLike, name: str = "seed") -> np.random.Generator:
+    """Return a :class:`numpy.random.Generator` for a seed, a seed sequence or a generator.
+
+    Random numbers of the library are drawn on the host from this generator and then moved to
+    the arrays' device, so a seed gives the same numbers on every backend.
+
+    Raises
+    ------
+    TypeError
+        If ``seed`` is none of the accepted kinds.
+
+    Examples
+    --------
+    >>> from v1pushpull._backend import as_generator
+    >>> float(as_generator(0).random()) == float(as_generator(0).random())
+    True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if (
+        seed is None
+        or isinstance(seed, np.random.SeedSequence)
+        or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool))
+    ):
+        return np.random.default_rng(seed)
+    raise TypeError(
+        f"{name} must be an int, a numpy.random.Generator, a numpy.random.SeedSequence or "
+        f"None, got {seed!r}"
+    )
+
+
+def as_orientations(values: Any, name: str = "orientations") -> np.ndarray:
+    """Orientations in rad as a 1-D host float64 array, with a clear error otherwise."""
+    return as_1d_parameter(values, name)
+
+
 def as_1d_parameter(values: Any, name: str) -> np.ndarray:
     """Return ``values`` as a 1-D float64 host array (a scalar becomes length 1).
 

@@ -25,6 +25,7 @@ from ._backend import (
     as_1d_parameter,
     asarray_on,
     check_positive,
+    check_wavelengths,
     creation_context,
     to_numpy,
 )
@@ -41,8 +42,10 @@ __all__ = [
 
 Normalization = Literal["petkov", "zero_mean", "none"]
 _NORMALIZATIONS = ("petkov", "zero_mean", "none")
-_MIN_WAVELENGTH = 2.0  # px; shorter wavelengths alias on the pixel grid (Nyquist)
 _SQRT_HALF_LN2 = math.sqrt(math.log(2.0) / 2.0)
+# A default support wider than this is almost surely a unit mistake (a wavelength in µm or a
+# frequency passed as a wavelength); an explicit ``size`` lifts the limit.
+_MAX_DEFAULT_SIZE = 4097
 
 
 def bandwidth_to_sigma_ratio(bandwidth: float) -> float:
@@ -131,17 +134,9 @@ def _gabor_sigmas(
 ) -> np.ndarray:
     if sigma is not None:
         return np.full_like(wavelengths, check_positive(sigma, "sigma"))
-    return wavelengths * bandwidth_to_sigma_ratio(1.0 if bandwidth is None else bandwidth)
-
-
-def _check_wavelengths(wavelength: Any, name: str = "wavelength") -> np.ndarray:
-    values = as_1d_parameter(wavelength, name)
-    if np.any(values < _MIN_WAVELENGTH):
-        raise ValueError(
-            f"{name} must be at least {_MIN_WAVELENGTH:g} px (shorter wavelengths alias on the "
-            f"pixel grid), got {wavelength!r}"
-        )
-    return values
+    if bandwidth is None:
+        raise TypeError("bandwidth must be a number of octaves when sigma is not given, got None")
+    return wavelengths * bandwidth_to_sigma_ratio(bandwidth)
 
 
 def _normalize(xp: ModuleType, kernels: Any, normalization: str) -> Any:
@@ -345,14 +340,21 @@ def gabor_bank(
     >>> gabor_bank(8.0, [0.0, np.pi / 2], as_xarray=True).dims
     ('wavelength', 'orientation', 'phase', 'y', 'x')
     """
-    wl = _check_wavelengths(wavelengths, "wavelengths")
+    wl = as_1d_parameter(check_wavelengths(wavelengths, "wavelengths"), "wavelengths")
     theta = as_1d_parameter(orientations, "orientations")
     phi = as_1d_parameter(phases, "phases")
     gamma = check_positive(aspect_ratio, "aspect_ratio")
     if normalization not in _NORMALIZATIONS:
         raise ValueError(f"normalization must be one of {_NORMALIZATIONS}, got {normalization!r}")
     sigmas = _gabor_sigmas(wl, bandwidth, sigma)
+    explicit_size = size is not None
     size = _check_size(size) or _default_gabor_size(sigmas, gamma)
+    if size > _MAX_DEFAULT_SIZE and not explicit_size:
+        raise ValueError(
+            f"the default support of these kernels is {size} px wide (wavelength up to "
+            f"{wl.max():g} px, aspect_ratio {gamma:g}); pass size= explicitly if you really "
+            f"want kernels larger than {_MAX_DEFAULT_SIZE} px"
+        )
     namespace, real_dtype = creation_context(xp, device, dtype)
 
     grid_wl, grid_theta, grid_phi = (g.ravel() for g in np.meshgrid(wl, theta, phi, indexing="ij"))

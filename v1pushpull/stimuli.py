@@ -25,10 +25,13 @@ from typing import Any, Literal
 import numpy as np
 
 from ._backend import (
+    SeedLike,
     as_float_images,
+    as_generator,
     as_parameter_array,
     asarray_on,
     check_positive,
+    check_wavelengths,
     creation_context,
     device_of,
     shape_tuple,
@@ -47,7 +50,6 @@ __all__ = [
 
 Size = int | Sequence[int]
 Polarity = Literal["bright", "dark"]
-SeedLike = int | np.random.Generator | None
 
 
 def _params(xp: ModuleType, device: Any, dtype: Any, **values: Any) -> dict[str, Any]:
@@ -73,19 +75,15 @@ def _params(xp: ModuleType, device: Any, dtype: Any, **values: Any) -> dict[str,
     return moved
 
 
-def _check_contrast(contrast: Any) -> None:
-    values = as_parameter_array(contrast, "contrast")
-    if np.any(values < 0):
-        raise ValueError(f"contrast must be >= 0 (Michelson contrast), got {contrast!r}")
+def _check_contrast(contrast: Any, name: str = "contrast") -> None:
+    values = as_parameter_array(contrast, name)
+    if np.any(values < 0) or np.any(values > 1):
+        raise ValueError(f"{name} must be a Michelson contrast in [0, 1], got {contrast!r}")
 
 
-def _check_wavelength(wavelength: Any, name: str = "wavelength") -> None:
-    values = as_parameter_array(wavelength, name)
-    if np.any(values < 2.0):
-        raise ValueError(
-            f"{name} must be at least 2 px (shorter wavelengths alias on the pixel grid), "
-            f"got {wavelength!r}"
-        )
+def _check_mean(mean: Any) -> None:
+    if np.any(as_parameter_array(mean, "mean") <= 0):
+        raise ValueError(f"mean (the mean luminance) must be > 0, got {mean!r}")
 
 
 def _rotated_x(xp: ModuleType, size: tuple[int, int], p: dict, name: str, device: Any, dtype: Any):
@@ -173,8 +171,9 @@ def grating(
     ((4, 32, 32), True)
     """
     shape = shape_tuple(size, "size")
-    _check_wavelength(wavelength)
+    check_wavelengths(wavelength)
     _check_contrast(contrast)
+    _check_mean(mean)
     namespace, real_dtype = creation_context(xp, device, dtype)
     p = _params(
         namespace,
@@ -248,10 +247,11 @@ def plaid(
     shape = shape_tuple(size, "size")
     if mask_wavelength is None:
         mask_wavelength = wavelength
-    _check_wavelength(wavelength)
-    _check_wavelength(mask_wavelength, "mask_wavelength")
+    check_wavelengths(wavelength)
+    check_wavelengths(mask_wavelength, "mask_wavelength")
     _check_contrast(contrast)
-    _check_contrast(mask_contrast)
+    _check_mean(mean)
+    _check_contrast(mask_contrast, "mask_contrast")
     namespace, real_dtype = creation_context(xp, device, dtype)
     p = _params(
         namespace,
@@ -350,6 +350,7 @@ def bar(
     if np.any(as_parameter_array(width, "width") <= 0):
         raise ValueError(f"width must be > 0 px, got {width!r}")
     _check_contrast(contrast)
+    _check_mean(mean)
     sign = _signed(polarity)
     namespace, real_dtype = creation_context(xp, device, dtype)
     p = _params(
@@ -418,6 +419,7 @@ def step_edge(
     """
     shape = shape_tuple(size, "size")
     _check_contrast(contrast)
+    _check_mean(mean)
     sign = _signed(polarity)
     namespace, real_dtype = creation_context(xp, device, dtype)
     p = _params(
@@ -432,14 +434,6 @@ def step_edge(
     x_rot = _rotated_x(namespace, shape, p, "orientation", device, real_dtype)
     side = 2.0 * namespace.astype(x_rot >= p["position"], real_dtype) - 1.0
     return _luminance(sign * side, p["contrast"], p["mean"], None)
-
-
-def _generator(seed: SeedLike) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
-        return np.random.default_rng(seed)
-    raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
 
 
 def _host_to(images: Any, xp: ModuleType, values: np.ndarray) -> Any:
@@ -483,7 +477,7 @@ def gaussian_noise(images: Any, std: float, *, seed: SeedLike = None, clip: bool
     """
     images, xp = as_float_images(images, min_ndim=1)
     std = check_positive(std, "std", allow_zero=True)
-    noise = _generator(seed).normal(0.0, std, size=tuple(images.shape))
+    noise = as_generator(seed).normal(0.0, std, size=tuple(images.shape))
     noisy = images + _host_to(images, xp, noise)
     return xp.clip(noisy, 0.0, 1.0) if clip else noisy
 
@@ -526,7 +520,7 @@ def salt_and_pepper_noise(
     for name, value in (("amount", amount), ("salt_fraction", salt_fraction)):
         if not 0.0 <= check_positive(value, name, allow_zero=True) <= 1.0:
             raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
-    generator = _generator(seed)
+    generator = as_generator(seed)
     shape = tuple(images.shape)
     replaced = generator.random(shape) < amount
     salt = generator.random(shape) < salt_fraction
@@ -570,5 +564,5 @@ def poisson_noise(images: Any, peak: float, *, seed: SeedLike = None) -> Any:
     peak = check_positive(peak, "peak")
     if bool(xp.any(images < 0)):
         raise ValueError("images must be non-negative for Poisson noise (luminance >= 0)")
-    counts = _generator(seed).poisson(to_numpy(images).astype(np.float64) * peak)
+    counts = as_generator(seed).poisson(to_numpy(images).astype(np.float64) * peak)
     return _host_to(images, xp, counts / peak)
