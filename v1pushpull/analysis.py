@@ -29,6 +29,7 @@ References
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -1300,5 +1301,11 @@ def save_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
         _netcdf_ready(variable)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ready.to_netcdf(path, engine="scipy")
+    # write beside the target and rename: an interrupted run never leaves a truncated file
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        ready.to_netcdf(partial, engine="scipy")
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
     return path
