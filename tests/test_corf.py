@@ -125,6 +125,50 @@ def test_exact_zero_when_one_subunit_is_silent():
     assert alone[32, 32] > 1e-3
 
 
+def test_underflowed_weight_gives_no_nan():
+    """σ̂ = 0.5 px: exp(−30²/(2·0.25)) underflows, so the far subunit's weight is exactly 0 and
+    the cell is the near subunit alone — not NaN where the far subunit's map is 0 (0·log 0)."""
+    units = (Subunit("on", 2.0, 30.0, 0.0), Subunit("on", 2.0, 2.0, 0.0))
+    pair = SubunitSet(units, 0.5)
+    assert pair.weights.tolist() == [0.0, 1.0]
+    image = step_edge(80, 0.0)
+    response = CORFCell(subunits=pair).response(image, [0.0, math.pi / 2])
+    assert not np.isnan(response).any()
+    near = CORFCell(subunits=SubunitSet(units[1:], 0.5)).response(image, [0.0, math.pi / 2])
+    np.testing.assert_array_equal(response, near)
+    assert response.max() > 0.01
+    np.testing.assert_allclose(
+        response,
+        reference_corf(image, np.array([0.0, np.pi / 2]), CORFCell(subunits=pair)),
+        atol=1e-12,
+    )
+
+
+def test_single_far_subunit_has_weight_one():
+    """ρ = 40 px, σ̂ = 0.5 px: the raw weight exp(−3200) is 0, the normalised one 1, and the
+    response is the subunit's blurred, shifted on map (the reference implementation)."""
+    lone = SubunitSet((Subunit("on", 2.0, 40.0, 0.0),), 0.5)
+    assert lone.weights.tolist() == [1.0]
+    cell = CORFCell(subunits=lone)
+    image = ndi.gaussian_filter(np.random.default_rng(3).random((84, 84)), 1.5)
+    response = cell.response(image, [0.0])
+    assert not np.isnan(response).any() and response.max() > 0
+    np.testing.assert_allclose(response, reference_corf(image, np.array([0.0]), cell), atol=1e-12)
+
+
+def test_tiny_positive_weight_keeps_the_exact_zero():
+    """A far subunit with a tiny but positive weight (≈ 1e-122) still silences the cell where
+    its map is 0 (w·log 0 = −inf), while the near subunit alone responds."""
+    units = (Subunit("on", 2.0, 2.0, 0.0), Subunit("on", 2.0, 12.0, math.pi))
+    pair = SubunitSet(units, 0.5)
+    assert 0.0 < pair.weights[1] < 1e-100
+    image = step_edge(64, 0.0)
+    both = CORFCell(subunits=pair).response(image, [0.0])[0]
+    alone = CORFCell(subunits=SubunitSet(units[:1], 0.5)).response(image, [0.0])[0]
+    assert alone[32, 32] > 0.01
+    assert both[32, 32] == 0.0
+
+
 @pytest.mark.parametrize("k", [1, -1, 2])
 def test_rotation_by_90_degrees_permutes_channels(cell, rng, k):
     image = rng.random((64, 64))

@@ -50,6 +50,7 @@ from typing import Any, Literal
 import numpy as np
 import scipy.ndimage as ndi
 import scipy.signal
+import scipy.special
 import xarray as xr
 
 from .._backend import (
@@ -263,9 +264,14 @@ class SubunitSet:
 
     @property
     def weights(self) -> np.ndarray:
-        """Weights ``exp(−ρ²/(2σ̂²))`` of the geometric mean, normalised to sum 1."""
-        raw = np.exp(-(self.rhos**2) / (2.0 * self.weight_sigma**2))
-        return raw / raw.sum()
+        """Weights ``exp(−ρ²/(2σ̂²))`` of the geometric mean, normalised to sum 1.
+
+        Normalised in the log domain (``a − logsumexp(a)``, ``a = −ρ²/(2σ̂²)``), so that
+        weights of far subunits may underflow to exactly 0 but the nearest subunit always
+        keeps a weight ≥ 1/n: the weights never become NaN, however small σ̂ is.
+        """
+        exponents = -(self.rhos**2) / (2.0 * self.weight_sigma**2)
+        return np.exp(exponents - scipy.special.logsumexp(exponents))
 
     def positions(self, orientation: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
         """Subunit positions ``(x, y)`` in px when the cell has orientation θ (rad)."""
@@ -772,21 +778,25 @@ def _geometric_mean_responses(
 
     # Unique maps: one per (cell, polarity, σ, ρ); the weight is folded into the stored log.
     keys: dict[tuple[int, str, float, float], int] = {}
-    entries = []  # per cell: (map index per subunit, dx, dy)
+    entries = []  # per cell: ((subunit, map index) per kept subunit, dx, dy)
     shifts_needed: dict[int, int] = {}
     weights: dict[int, float] = {}
     for c, cell in enumerate(cells):
         units = cell.subunit_set
         dx, dy = units.shifts(theta)
-        index = np.empty(len(units), dtype=np.int64)
+        kept = []
         for j, (unit, weight) in enumerate(zip(units, units.weights, strict=True)):
+            if weight == 0.0:
+                # an underflowed weight: the subunit's factor is s⁰ = 1, and skipping it
+                # avoids 0·log 0 = NaN where its map is 0
+                continue
             key = (c, unit.polarity, unit.sigma, unit.rho)
             m = keys.setdefault(key, len(keys))
-            index[j] = m
+            kept.append((j, m))
             weights[m] = float(weight)
             reach = int(max(np.abs(dx[:, j]).max(), np.abs(dy[:, j]).max()))
             shifts_needed[m] = max(shifts_needed.get(m, 0), reach)
-        entries.append((index, dx, dy))
+        entries.append((kept, dx, dy))
     radii = {m: cells[key[0]].blur_radius(key[3]) for key, m in keys.items()}
     # The DoG must be read up to the largest shift plus blur radius from the image; padding
     # by its own radius too makes those values depend on the image extension mode only.
@@ -829,12 +839,12 @@ def _geometric_mean_responses(
     out = xp.empty((*batch, theta.size, height, width), dtype=images.dtype, device=device)
     for i in range(theta.size):
         per_cell = []
-        for index, dx, dy in entries:
+        for kept, dx, dy in entries:
             total = None
-            for j, m in enumerate(index):
-                s = shifts_needed[int(m)]
+            for j, m in kept:
+                s = shifts_needed[m]
                 row, col = s + int(dy[i, j]), s + int(dx[i, j])
-                view = maps[int(m)][..., row : row + height, col : col + width]
+                view = maps[m][..., row : row + height, col : col + width]
                 if total is None:
                     total = xp.asarray(view, copy=True)
                 else:
