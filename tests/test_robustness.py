@@ -111,3 +111,48 @@ def test_errors():
         robustness_metrics(nan)
     with pytest.raises(ValueError, match="no error rates at severities"):
         robustness_metrics(good, reference=_results(RESNET20, 7.0, severities=(1, 2)))
+
+
+def test_alexnet_reference_needs_the_five_severities():
+    # the AlexNet table holds 5-severity means: other labels would give a CE that is not [H19]'s
+    with pytest.raises(ValueError, match=r"severities \[9\] are not CIFAR-10-C"):
+        robustness_metrics(_results(RESNET20, RESNET20_CLEAN, severities=(1, 2, 3, 4, 9)))
+    subset = _results(RESNET20, RESNET20_CLEAN, severities=(1, 2))
+    with pytest.raises(ValueError, match="partial=True"):
+        robustness_metrics(subset)
+    # with partial=True each corruption is normalised by 2 × the AlexNet mean, and flagged
+    metrics = robustness_metrics(subset, partial=True)
+    assert metrics.attrs["partial"] == 1
+    assert float(metrics.CE.sel(corruption="brightness")) == pytest.approx(100 * 9.73 / 17.84)
+    assert robustness_metrics(_results(RESNET20, RESNET20_CLEAN)).attrs["partial"] == 0
+    with pytest.raises(ValueError, match="repeated severities"):
+        robustness_metrics(_results(RESNET20, RESNET20_CLEAN, severities=(1, 2, 3, 3, 5)))
+    with pytest.raises(ValueError, match="only to reference='alexnet'"):
+        robustness_metrics(subset, reference=subset, partial=True)
+
+
+def test_a_results_reference_accepts_its_own_severity_labels():
+    # level indices of another protocol (e.g. 6 levels) are fine against a results reference
+    levels = (1, 2, 3, 4, 5, 6)
+    results = _results(RESNET20[:2], 10.0, severities=levels, corruptions=["a", "b"])
+    reference = _results([20.0, 40.0], 5.0, severities=levels, corruptions=["a", "b"])
+    metrics = robustness_metrics(results, reference=reference)
+    np.testing.assert_allclose(metrics.CE.values, [100 * 57.41 / 20, 100 * 45.75 / 40])
+
+
+def test_error_rates_must_be_percentages_in_0_100():
+    with pytest.raises(ValueError, match=r"outside \[0, 100\]"):
+        robustness_metrics(_results([150.0, *RESNET20[1:]], RESNET20_CLEAN))
+    with pytest.raises(ValueError, match=r"outside \[0, 100\]"):
+        robustness_metrics(_results(RESNET20, -7.56))
+    reference = _results(RESNET20, RESNET20_CLEAN)
+    with pytest.raises(ValueError, match=r"reference holds error rates outside"):
+        robustness_metrics(reference, reference=_results(RESNET20, 101.0))
+    fractions = _results(np.array(RESNET20) / 100, RESNET20_CLEAN / 100)
+    with pytest.warns(UserWarning, match="look like fractions"):
+        robustness_metrics(fractions)
+
+
+def test_alexnet_reference_knows_only_cifar10c_names():
+    with pytest.raises(ValueError, match=r"no error rates for the corruptions \['clean'\]"):
+        robustness_metrics(_results([20.0], 5.0, corruptions=["clean"]))

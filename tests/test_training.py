@@ -426,24 +426,59 @@ def test_evaluate_resumes_per_corruption(trained_lenet, tmp_path):
         evaluate(trained_lenet[0], "digits", out=out, seed=1, progress=False)
 
 
-def test_evaluate_adds_the_alexnet_metrics_for_cifar10c_corruptions():
-    # a model that always answers class 0 is wrong on 9 of 10 balanced labels whatever the input
-    class Constant(torch.nn.Module):
-        def forward(self, x):
-            logits = torch.zeros(len(x), 10)
-            logits[:, 0] = 1.0
-            return logits
+class _Brightness(torch.nn.Module):
+    """Class 0 for images brighter than 0.5 on average, class 1 otherwise."""
 
+    def forward(self, x):
+        m = x.mean(dim=(1, 2, 3))
+        return torch.stack([m - 0.5, 0.5 - m], dim=1)
+
+
+def _fake_cifar10(root, names):
+    """10 bright test images of class 0; at severity s the first s corrupted images stay bright."""
+    import pickle
+
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    bright = np.full((10, 3 * 32 * 32), 200, dtype=np.uint8)
+    with open(folder / "test_batch", "wb") as handle:
+        pickle.dump({b"data": bright, b"labels": [0] * 10}, handle)
+    corrupted = np.full((5, 10, 32, 32, 3), 20, dtype=np.uint8)
+    for s in range(1, 6):
+        corrupted[s - 1, :s] = 200
+    (root / "CIFAR-10-C").mkdir()
+    for name in names:
+        np.save(root / "CIFAR-10-C" / f"{name}.npy", corrupted.reshape(50, 32, 32, 3))
+    np.save(root / "CIFAR-10-C" / "labels.npy", np.zeros(50, dtype=np.uint8))
+
+
+def test_evaluate_adds_the_alexnet_metrics_for_cifar10c_at_five_severities(tmp_path):
+    _fake_cifar10(tmp_path, ["contrast", "fog"])
+    kwargs = {"data_root": tmp_path, "progress": False, "normalization": ((0, 0, 0), (1, 1, 1))}
+    # each corruption lists its severities in its own order; errors follow the levels
+    levels = {"contrast": (5, 4, 3, 2, 1), "fog": (1, 2, 3, 4, 5)}
+    results = evaluate(_Brightness(), "cifar10", levels, **kwargs)
+    by_severity = [90.0, 80.0, 70.0, 60.0, 50.0]  # (10 - s) wrong of 10 at severity s
+    np.testing.assert_allclose(results.error.sel(corruption="contrast"), by_severity[::-1])
+    np.testing.assert_allclose(results.error.sel(corruption="fog"), by_severity)
+    assert float(results.clean_error) == 0.0
+    expected_ce = [100 * sum(by_severity) / (5 * ALEXNET_ERRORS[n]) for n in levels]
+    np.testing.assert_allclose(results.CE.sel(corruption=list(levels)), expected_ce)
+    np.testing.assert_allclose(float(results.mCE), np.mean(expected_ce))
+    # a subset of the severities is not the CE of [H19]: no AlexNet scores
+    subset = evaluate(_Brightness(), "cifar10", ["fog"], [1, 2], **kwargs)
+    np.testing.assert_allclose(subset.error.values, [[90.0, 80.0]])
+    assert "mCE" not in subset
+
+
+def test_evaluate_adds_no_alexnet_metrics_outside_cifar10():
+    # CIFAR-10-C names applied to other images: the AlexNet errors of [H19] do not apply
     rng = np.random.default_rng(0)
     images = rng.random((20, 3, 32, 32), dtype=np.float32)
-    labels = np.repeat(np.arange(10), 2)
-    names = ["gaussian_noise", "contrast"]
-    results = evaluate(Constant(), (images, labels), names, progress=False)
-    np.testing.assert_allclose(results.error, 90.0)
-    assert float(results.clean_error) == 90.0
-    expected_ce = [100 * 5 * 90 / (5 * ALEXNET_ERRORS[n]) for n in names]
-    np.testing.assert_allclose(results.CE.sel(corruption=names), expected_ce)
-    np.testing.assert_allclose(float(results.mCE), np.mean(expected_ce))
+    labels = np.repeat(np.arange(2), 10)
+    results = evaluate(_Brightness(), (images, labels), ["contrast"], progress=False)
+    assert results.error.shape == (1, 5)
+    assert "mCE" not in results and "CE" not in results
 
 
 @pytest.mark.parametrize(

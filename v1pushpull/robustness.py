@@ -15,6 +15,11 @@ Dietterich (2019) [H19], with the AlexNet errors of the CIFAR-10 adaptation
 
 All normalised scores are reported ×100, so the reference model scores 100.
 
+Error rates are percentages in [0, 100]. The AlexNet reference holds the five CIFAR-10-C
+severities 1–5 only through their means, so a CE against it needs all five severities; a
+subset is accepted only with ``partial=True`` and is then a different, documented quantity
+(normalised by the 5-severity mean), flagged in the attrs.
+
 References
 ----------
 .. [H19] D. Hendrycks, T. Dietterich. Benchmarking neural network robustness to common
@@ -24,6 +29,8 @@ References
 """
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import xarray as xr
@@ -93,6 +100,9 @@ def alexnet_reference(severities: tuple[int, ...] | list[int] = (1, 2, 3, 4, 5))
     )
 
 
+_SEVERITIES = (1, 2, 3, 4, 5)
+
+
 def _check_results(results: object, name: str) -> xr.Dataset:
     if not isinstance(results, xr.Dataset):
         raise TypeError(f"{name} must be an xarray.Dataset, got {type(results).__name__}")
@@ -115,22 +125,47 @@ def _check_results(results: object, name: str) -> xr.Dataset:
         float(results["clean_error"])
     ):
         raise ValueError(f"{name} holds NaN or infinite error rates")
+    values = np.append(np.ravel(error.values), float(results["clean_error"]))
+    if values.min() < 0 or values.max() > 100:
+        raise ValueError(
+            f"{name} holds error rates outside [0, 100] % (min {values.min():g}, max "
+            f"{values.max():g}); expected top-1 errors in percent"
+        )
+    if values.max() <= 1:
+        warnings.warn(
+            f"every error rate of {name} is at most 1 %; they look like fractions, but "
+            "robustness_metrics expects percentages (multiply by 100)",
+            UserWarning,
+            stacklevel=3,
+        )
+    if "severity" in error.dims:
+        severities = error["severity"].values.tolist()
+        if len(set(severities)) != len(severities):
+            raise ValueError(f"{name}.error has repeated severities {severities}")
     return results
 
 
-def robustness_metrics(results: xr.Dataset, reference: str | xr.Dataset = "alexnet") -> xr.Dataset:
+def robustness_metrics(
+    results: xr.Dataset, reference: str | xr.Dataset = "alexnet", *, partial: bool = False
+) -> xr.Dataset:
     """Compute CE, mCE, relative CE and the unnormalised corruption error [H19], [S20].
 
     Parameters
     ----------
     results : xarray.Dataset
         The evaluation of one model: ``error`` (dims ``corruption``, ``severity``; top-1 error
-        in %) and ``clean_error`` (scalar, %). A missing ``severity`` dim means the values are
-        already means over severities.
+        in %, within [0, 100]) and ``clean_error`` (scalar, %). A missing ``severity`` dim
+        means the values are already means over the five severities. Fractions instead of
+        percentages (every value ≤ 1) draw a warning.
     reference : "alexnet" or xarray.Dataset
-        The normalising model: ``"alexnet"`` for :data:`ALEXNET_ERRORS` (the choice of [S20]),
-        or another model's results in the same format, holding every corruption of
-        ``results`` at the same severities.
+        The normalising model: ``"alexnet"`` for :data:`ALEXNET_ERRORS` (the choice of [S20];
+        ``results`` must then hold CIFAR-10-C corruptions at severities 1–5), or another
+        model's results in the same format, holding every corruption of ``results`` at the
+        same severity labels (any distinct integers, e.g. level indices).
+    partial : bool
+        Only for ``reference="alexnet"``: accept a subset of the severities 1–5. The AlexNet
+        sums are then ``len(subset)`` × its 5-severity mean, which is *not* the CE of [H19];
+        ``attrs["partial"]`` records it. Default False: all five severities are required.
 
     Returns
     -------
@@ -145,8 +180,15 @@ def robustness_metrics(results: xr.Dataset, reference: str | xr.Dataset = "alexn
     TypeError
         If ``results`` or ``reference`` is not an :class:`xarray.Dataset` (or ``"alexnet"``).
     ValueError
-        If a variable or dimension is missing, error rates are not finite, the reference lacks
-        a corruption or severity of ``results``, or a reference denominator is zero.
+        If a variable or dimension is missing, error rates are not finite or outside
+        [0, 100], severities repeat, the reference lacks a corruption or severity of
+        ``results``, a reference denominator is zero, or, for the AlexNet reference, the
+        severities are not 1–5 (a subset of 1–5 without ``partial=True``).
+
+    Warns
+    -----
+    UserWarning
+        If every error rate is at most 1 (fractions rather than percentages).
 
     Examples
     --------
@@ -157,17 +199,40 @@ def robustness_metrics(results: xr.Dataset, reference: str | xr.Dataset = "alexn
     (100.0, 100.0)
     """
     results = _check_results(results, "results")
+    is_partial = False
     if isinstance(reference, str):
         if reference != "alexnet":
             raise ValueError(
                 f"reference must be 'alexnet' or an xarray.Dataset of results, got {reference!r}"
             )
-        severities = (
-            results["severity"].values.tolist() if "severity" in results["error"].dims else [1]
-        )
+        unknown = sorted(set(results["corruption"].values.tolist()) - set(ALEXNET_ERRORS))
+        if unknown or "clean" in results["corruption"].values.tolist():
+            raise ValueError(
+                f"the AlexNet reference has no error rates for the corruptions "
+                f"{unknown or ['clean']}; expected CIFAR-10-C names (ALEXNET_ERRORS)"
+            )
+        if "severity" in results["error"].dims:
+            severities = results["severity"].values.tolist()
+            outside = sorted(set(severities) - set(_SEVERITIES))
+            if outside:
+                raise ValueError(
+                    f"severities {outside} are not CIFAR-10-C severities; the AlexNet reference "
+                    "needs severities among 1..5"
+                )
+            if set(severities) != set(_SEVERITIES) and not partial:
+                raise ValueError(
+                    f"results has severities {sorted(severities)}, but CE against AlexNet [H19] "
+                    "sums all five severities 1..5; pass partial=True to normalise a subset by "
+                    "the AlexNet 5-severity means (not the CE of [H19])"
+                )
+            is_partial = set(severities) != set(_SEVERITIES)
+        else:
+            severities = [1]
         reference_name = "AlexNet (CIFAR-10, [H19])"
         reference = alexnet_reference(severities)
     else:
+        if partial:
+            raise ValueError("partial=True applies only to reference='alexnet'")
         reference_name = str(reference.attrs.get("model", "reference results"))
         reference = _check_results(reference, "reference")
 
@@ -233,6 +298,8 @@ def robustness_metrics(results: xr.Dataset, reference: str | xr.Dataset = "alexn
         attrs={
             "reference": reference_name,
             "n_severities": int(n_severities),
+            # netCDF attrs take no booleans
+            "partial": int(is_partial),
             "definition": "Hendrycks & Dietterich (2019) as used by Strisciuglio et al. (2020)",
         },
     )
