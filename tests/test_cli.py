@@ -316,3 +316,29 @@ def test_train_under_torchrun_on_two_processes(tmp_path):
     history = xr.open_dataset(run / "history.nc").load()
     expected = error_rate(model, *load_digits("test"))
     assert float(history.test_error[-1]) == pytest.approx(expected, abs=1e-9)
+
+
+def test_cli_reaches_torch_only_through_the_torch_subpackage():
+    # architecture: only v1pushpull/torch/ imports torch; cli.py goes through it lazily
+    import ast
+
+    import v1pushpull.cli
+
+    tree = ast.parse(Path(v1pushpull.cli.__file__).read_text())
+    absolute = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name.split(".")[0] == "torch"
+    ]
+    absolute += [
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 0
+        if (node.module or "").split(".")[0] == "torch"
+    ]
+    assert absolute == []
+    probe = "import sys, v1pushpull.cli; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -13,7 +13,8 @@ with DistributedDataParallel, e.g. ``torchrun --nproc_per_node=4 -m v1pushpull t
 interrupted evaluation. ``compare`` writes ``comparison.png`` (error against severity per
 corruption) and ``comparison.csv``, and prints the table.
 
-Only ``train`` and ``evaluate`` import torch.
+Only ``train`` and ``evaluate`` import torch, and only through :mod:`v1pushpull.torch`
+(:mod:`v1pushpull.torch.cli_support` holds their torch steps).
 """
 
 from __future__ import annotations
@@ -134,8 +135,7 @@ def _check_data(dataset: str, data_root: Path | None) -> None:
 
 
 def _train(args: argparse.Namespace) -> None:
-    import torch
-
+    from .torch.cli_support import end_distributed
     from .torch.data import make_loaders, normalization
     from .torch.models import ARCHITECTURES, build_model, model_family
     from .torch.training import RECIPES, init_distributed, seed_everything, train
@@ -212,66 +212,19 @@ def _train(args: argparse.Namespace) -> None:
             f"test error {float(last.test_error):.2f} % → {args.out}"
         )
     if world_size > 1:
-        torch.distributed.destroy_process_group()
+        end_distributed()
 
 
 # --- evaluate -------------------------------------------------------------------------------
 
 
 def _load_model(args: argparse.Namespace) -> tuple[Any, dict[str, Any]]:
-    import torch
+    from .torch.cli_support import load_model
 
-    from .torch.models import ARCHITECTURES, build_model
-
-    path: Path = args.run
-    if path.is_dir():
-        candidates = [path / "model.pt", path / "checkpoint.pt"]
-        path = next((p for p in candidates if p.exists()), candidates[0])
-    if not path.exists():
-        raise CommandError(f"no model at {str(path)!r}; train one with `v1pushpull train`")
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    if "model" in saved:
-        state, metadata = saved["model"], dict(saved.get("metadata", {}))
-    elif "state_dict" in saved:  # the authors' release
-        state, metadata = saved["state_dict"], {}
-    else:
-        raise CommandError(f"{str(path)!r} is not a checkpoint of v1pushpull or of [S20]")
-    for name in ("arch", "pushpull", "dataset"):
-        if getattr(args, name) is not None:
-            metadata[name] = getattr(args, name)
-    if "arch" in metadata and metadata["arch"] not in ARCHITECTURES:
-        raise CommandError(
-            f"--arch {metadata['arch']!r} is not known; expected one of {_ARCH_HELP}"
-        )
-    missing = [name for name in ("arch", "pushpull") if name not in metadata]
-    if missing:
-        raise CommandError(
-            f"{str(path)!r} does not say its {' and '.join(missing)}; give "
-            + " ".join(f"--{m}" for m in missing)
-        )
-    metadata.setdefault("dataset", "cifar10")
-    options = {
-        k: metadata[k]
-        for k in (
-            "pushpull",
-            "in_channels",
-            "input_size",
-            "alpha",
-            "scale",
-            "trainable_alpha",
-            "pull",
-        )
-        if k in metadata
-    }
-    model = build_model(metadata["arch"], **options)
     try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as error:
-        raise CommandError(
-            f"the weights in {str(path)!r} do not fit {metadata['arch']} with push-pull "
-            f"{metadata['pushpull']!r}: {str(error).splitlines()[0]}"
-        ) from error
-    return model, metadata
+        return load_model(args.run, arch=args.arch, pushpull=args.pushpull, dataset=args.dataset)
+    except (FileNotFoundError, ValueError) as error:
+        raise CommandError(str(error)) from error
 
 
 def _evaluate(args: argparse.Namespace) -> None:
