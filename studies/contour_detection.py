@@ -8,11 +8,14 @@ hysteresis thresholding. They report that CORF detects contours better than the 
 and push-pull CORF better than CORF, Canny and the Gabor model with surround inhibition, on
 the RuG and Berkeley (BSDS) data sets, and especially in noise.
 
-This study compares four detectors, each with 16 (CORF) or 8 (Gabor energy, π-periodic)
+This study compares five detectors, each with 16 (CORF) or 8 (Gabor energy, π-periodic)
 orientations:
 
 * **Canny** (:func:`skimage.feature.canny`, σ = 2 px);
 * **Gabor energy** (complex cell, λ = 8 px), thinned and thresholded like the cells;
+* **Gabor + surround inhibition** of Grigorescu et al. (2003): the same energy minus α = 1
+  times its isotropic surround, weighted by ``[G(4σ) − G(σ)]₊`` with σ the envelope σ
+  (:class:`v1pushpull.cells.SurroundInhibitionCell`);
 * **CORF** (σ = 2.2 px) and **push-pull CORF** (k = 1.8, β = 4 px).
 
 Part 1 shows contour maps of natural images shipped with scikit-image, with added Gaussian
@@ -45,12 +48,12 @@ import skimage.util
 import xarray as xr
 from _common import CORF_SIGMA, GABOR_WAVELENGTH, model_attrs, run_study, study_attrs
 
-from v1pushpull.cells import CORFCell, GaborCell, PushPullCell
+from v1pushpull.cells import CORFCell, GaborCell, PushPullCell, SurroundInhibitionCell
 from v1pushpull.contours import detect_contours, evaluate_contours, read_bsds_ground_truth
 from v1pushpull.plotting import model_color, model_label
 from v1pushpull.stimuli import gaussian_noise
 
-DETECTORS = ("canny", "gabor_energy", "corf", "pushpull_corf")
+DETECTORS = ("canny", "gabor_energy", "gabor_surround", "corf", "pushpull_corf")
 EDGE_ORIENTATIONS = np.linspace(0.0, 2 * math.pi, 16, endpoint=False)  # polarity-selective
 AXIAL_ORIENTATIONS = np.linspace(0.0, math.pi, 8, endpoint=False)  # π-periodic energy
 CANNY_SIGMA = 2.0  # px
@@ -62,8 +65,10 @@ N_THRESHOLDS = 24
 def cells() -> dict[str, object]:
     """The cells behind the model detectors."""
     corf = CORFCell(sigma=CORF_SIGMA)
+    gabor = GaborCell(wavelength=GABOR_WAVELENGTH)
     return {
-        "gabor_energy": GaborCell(wavelength=GABOR_WAVELENGTH),
+        "gabor_energy": gabor,
+        "gabor_surround": SurroundInhibitionCell(gabor),
         "corf": corf,
         "pushpull_corf": PushPullCell(corf),
     }
@@ -84,12 +89,8 @@ def contour_strength(detector: str, image: np.ndarray, models: dict[str, object]
             for q in CANNY_QUANTILES
         ]
         return np.mean(maps, axis=0)
-    image = image.astype(np.float32)
-    if detector == "gabor_energy":
-        responses = models[detector].energy(image, AXIAL_ORIENTATIONS)
-        return np.asarray(detect_contours(responses, AXIAL_ORIENTATIONS).thinned)
-    responses = models[detector].response(image, EDGE_ORIENTATIONS)
-    return np.asarray(detect_contours(responses, EDGE_ORIENTATIONS).thinned)
+    responses, orientations = _responses(detector, image, models)
+    return np.asarray(detect_contours(responses, orientations).thinned)
 
 
 def contour_map(detector: str, image: np.ndarray, models: dict[str, object]) -> np.ndarray:
@@ -98,12 +99,20 @@ def contour_map(detector: str, image: np.ndarray, models: dict[str, object]) -> 
         return skimage.feature.canny(
             image, sigma=CANNY_SIGMA, low_threshold=0.8, high_threshold=0.9, use_quantiles=True
         )
+    responses, orientations = _responses(detector, image, models)
+    return np.asarray(detect_contours(responses, orientations).edges)
+
+
+def _responses(
+    detector: str, image: np.ndarray, models: dict[str, object]
+) -> tuple[np.ndarray, np.ndarray]:
+    """A model detector's responses (n_orientations, H, W) and their orientations (rad)."""
     image = image.astype(np.float32)
     if detector == "gabor_energy":
-        responses = models[detector].energy(image, AXIAL_ORIENTATIONS)
-        return np.asarray(detect_contours(responses, AXIAL_ORIENTATIONS).edges)
-    responses = models[detector].response(image, EDGE_ORIENTATIONS)
-    return np.asarray(detect_contours(responses, EDGE_ORIENTATIONS).edges)
+        return models[detector].energy(image, AXIAL_ORIENTATIONS), AXIAL_ORIENTATIONS
+    if detector == "gabor_surround":
+        return models[detector].response(image, AXIAL_ORIENTATIONS), AXIAL_ORIENTATIONS
+    return models[detector].response(image, EDGE_ORIENTATIONS), EDGE_ORIENTATIONS
 
 
 def generated_scene(seed: int, size: int = SCENE_SIZE) -> tuple[np.ndarray, np.ndarray]:
@@ -238,7 +247,8 @@ def run(quick: bool = False, bsds: Path | None = None, bsds_limit: int = 20) -> 
     dataset.attrs.update(
         study_attrs(
             "contour_detection",
-            "Contour detection in noise: Canny, Gabor energy, CORF, push-pull CORF",
+            "Contour detection in noise: Canny, Gabor energy, Gabor + surround inhibition, CORF, "
+            "push-pull CORF",
             quick,
             max_distance="0.0075 of the image diagonal",
             n_thresholds=N_THRESHOLDS,

@@ -17,6 +17,7 @@ from .corf import (
 )
 from .gabor import GaborCell
 from .pushpull import PushPullCell
+from .surround import SurroundInhibitionCell, surround_inhibition, surround_weighting
 
 __all__ = [
     "CORFCell",
@@ -24,8 +25,11 @@ __all__ = [
     "PushPullCell",
     "Subunit",
     "SubunitSet",
+    "SurroundInhibitionCell",
     "configure_subunits",
     "default_rho",
     "edge_prototype",
     "line_prototype",
+    "surround_inhibition",
+    "surround_weighting",
 ]

@@ -33,11 +33,12 @@ __all__ = [
 ]
 
 #: A fixed colour for each model name used by the studies, so a model looks the same in every
-#: figure (colour-blind-safe Okabe–Ito palette).
+#: figure (colour-blind-safe Okabe–Ito palette, and Paul Tol's olive).
 MODEL_COLORS: dict[str, str] = {
     "gabor": "#0072B2",
     "gabor_threshold": "#56B4E9",
     "gabor_energy": "#009E73",
+    "gabor_surround": "#999933",
     "pushpull_gabor": "#E69F00",
     "corf": "#CC79A7",
     "pushpull_corf": "#D55E00",
@@ -49,6 +50,7 @@ MODEL_LABELS: dict[str, str] = {
     "gabor": "Gabor (rectified)",
     "gabor_threshold": "Gabor + threshold",
     "gabor_energy": "Gabor energy",
+    "gabor_surround": "Gabor + surround inhibition",
     "pushpull_gabor": "push-pull Gabor",
     "corf": "CORF",
     "pushpull_corf": "push-pull CORF",
