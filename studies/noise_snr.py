@@ -9,14 +9,16 @@ here, is
 
     SNR = mean response on the signal / standard deviation of the response on the background.
 
-Each model cell (odd-symmetric, edge-detecting Gabor cells with phase π/2, and the
-edge-selective CORF cells) is applied at the orientation and polarity of a vertical step edge
-(contrast 0.5, luminance 0.25 | 0.75) with additive Gaussian noise of increasing standard
+Each model cell (odd-symmetric, edge-detecting Gabor cells with phase −π/2, and the
+edge-selective CORF cells) is applied at orientation 0 to a vertical step edge, dark on the
+left (contrast 0.5, luminance 0.25 | 0.75), with additive Gaussian noise of increasing standard
 deviation. The signal is the two pixel columns on either side of the edge, the background the
 columns more than 40 px away from it (outside every receptive field that sees the edge), both
 at least 16 px from the top and bottom borders. Each level is repeated with independent noise
-and the SNR averaged. A second sweep varies the push-pull inhibition strength ``k`` (0 is the
-push cell alone; 1.8 and 3.6 are the values of the paper's sweep).
+and the SNR averaged. (Phase −π/2 makes the Gabor cells prefer this edge at θ = 0, as the
+CORF cells do: see :class:`v1pushpull.cells.GaborCell`.) A second sweep varies the push-pull
+inhibition strength ``k`` (0 is the push cell alone; 1.8 and 3.6 are the values of the
+paper's sweep).
 
 Run it with ``python studies/noise_snr.py [--out DIR] [--quick]``.
 """
@@ -68,16 +70,9 @@ def noisy_edges(levels: np.ndarray, trials: int) -> np.ndarray:
     return noisy
 
 
-def matched_orientation(cell) -> float:
-    """Orientation (0 or π rad) at which the cell's polarity matches the edge."""
-    edge = step_edge(IMAGE_SIZE, 0.0, contrast=EDGE_CONTRAST)
-    centre = cell.response(edge, [0.0, math.pi])[:, IMAGE_SIZE // 2, IMAGE_SIZE // 2 - 1]
-    return 0.0 if centre[0] >= centre[1] else math.pi
-
-
 def snr_of(cell, images: np.ndarray, levels: np.ndarray) -> xr.DataArray:
     """Mean SNR over trials at each noise level."""
-    responses = cell.response(images, [matched_orientation(cell)])[..., 0, :, :]
+    responses = cell.response(images, [0.0])[..., 0, :, :]
     signal, background = masks()
     snr = signal_to_noise_ratio(
         xr.DataArray(responses, dims=("noise_std", "trial", "y", "x")), signal, background
@@ -89,7 +84,7 @@ def run(quick: bool = False) -> xr.Dataset:
     """SNR of every model against noise level, and against the push-pull strength."""
     levels, trials = noise_grid(quick)
     images = noisy_edges(levels, trials)
-    models = make_models(ALL_MODELS, phase=math.pi / 2)
+    models = make_models(ALL_MODELS, phase=-math.pi / 2)
     snr = xr.concat(
         [snr_of(cell, images, levels) for cell in models.values()],
         dim=xr.DataArray(list(models), dims="model", name="model"),
@@ -115,7 +110,7 @@ def run(quick: bool = False) -> xr.Dataset:
             background_mask=f"columns |x| >= {BACKGROUND_DISTANCE} px",
             rows_excluded_at_top_and_bottom_px=BORDER,
             snr_definition="mean response on the signal / std of the response on the background",
-            gabor_phase_rad=math.pi / 2,
+            gabor_phase_rad=-math.pi / 2,
             **model_attrs(models),
         ),
     )
@@ -179,14 +174,14 @@ def _example_maps(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     image = gaussian_noise(
         step_edge(IMAGE_SIZE, 0.0, contrast=EDGE_CONTRAST), float(middle), seed=0
     )
-    models = make_models(dataset.model.values, phase=math.pi / 2)
+    models = make_models(dataset.model.values, phase=-math.pi / 2)
     fig, axes = plt.subplots(
         1, len(models) + 1, figsize=(2.2 * (len(models) + 1), 2.6), layout="constrained"
     )
     axes[0].imshow(image, cmap="gray", vmin=0, vmax=1)
     axes[0].set_title(f"edge + noise {middle:g}", fontsize="small")
     for ax, (name, cell) in zip(axes[1:], models.items(), strict=True):
-        response = cell.response(image, [matched_orientation(cell)])[0]
+        response = cell.response(image, [0.0])[0]
         ax.imshow(response, cmap="magma")
         ax.set_title(model_label(name), fontsize="small")
     for ax in axes:

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from v1pushpull.cells import GaborCell
+from v1pushpull.cells import CORFCell, GaborCell
 from v1pushpull.kernels import gabor_bank, gabor_kernel
-from v1pushpull.stimuli import grating
+from v1pushpull.stimuli import grating, step_edge
 
 ORIENTATIONS = np.linspace(0.0, np.pi, 12, endpoint=False)
 
@@ -39,6 +39,25 @@ def test_prefers_the_grating_of_its_orientation():
     for k in (0, 2, 5, 9):
         tuning = cell.response(grating(64, 8.0, ORIENTATIONS[k]), ORIENTATIONS)[:, 32, 32]
         assert int(np.argmax(tuning)) == k
+
+
+@pytest.mark.parametrize("k", [0, 3, 7, 12])
+def test_odd_cell_edge_polarity_against_corf(k):
+    """φ = −π/2 prefers step_edge(θ) (bright where x' ≥ 0) at θ, as the CORF cell does;
+    φ = +π/2 prefers it at θ + π (the documented consequence of cos(2πx'/λ + φ))."""
+    orientations = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
+    edge = step_edge(72, orientations[k])
+    minus = GaborCell(8.0, phase=-np.pi / 2).response(edge, orientations)[:, 36, 36]
+    plus = GaborCell(8.0, phase=np.pi / 2).response(edge, orientations)[:, 36, 36]
+    corf = CORFCell().response(edge, orientations)[:, 36, 36]
+    assert int(np.argmax(minus)) == int(np.argmax(corf)) == k
+    assert int(np.argmax(plus)) == (k + 8) % 16
+    # the kernel identity behind it: g(θ + π, φ) = g(θ, −φ)
+    np.testing.assert_allclose(
+        gabor_kernel(8.0, orientations[k] + np.pi, np.pi / 2),
+        gabor_kernel(8.0, orientations[k], -np.pi / 2),
+        atol=1e-12,
+    )
 
 
 def test_threshold_and_rectification(rng):

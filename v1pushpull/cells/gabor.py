@@ -55,8 +55,12 @@ class GaborCell:
     aspect_ratio : float, optional
         Spatial aspect ratio γ of the envelope (default 0.5).
     phase : float, optional
-        Phase offset φ in rad: 0 (default) an even, line-detecting cell, π/2 an odd,
+        Phase offset φ in rad: 0 (default) an even, line-detecting cell, ±π/2 an odd,
         edge-detecting one. Odd cells are polarity specific: use orientations in [0, 2π).
+        With the spec's ``cos(2πx'/λ + φ)``, φ = −π/2 gives ``sin(2πx'/λ)``, positive where
+        ``x' > 0``: that cell prefers ``step_edge(size, θ)`` (bright where ``x' ≥ 0``) at its
+        own θ, as :class:`~v1pushpull.cells.CORFCell` does, while φ = +π/2 prefers it at
+        θ + π (see Notes).
     threshold : float, optional
         Threshold ``t`` of the output non-linearity, in response units (default 0), ≥ 0.
     normalization : {"petkov", "zero_mean", "none"}, optional
@@ -68,6 +72,12 @@ class GaborCell:
     ------
     ValueError
         If a parameter is out of range (message names it).
+
+    Notes
+    -----
+    Edge polarity: the kernel at θ + π with phase φ equals the kernel at θ with phase −φ, so
+    an odd cell with φ = π/2 at θ + π is the cell with φ = −π/2 at θ. To compare odd Gabor
+    cells with CORF cells at the same orientation, use ``phase=-np.pi / 2``.
 
     Examples
     --------
