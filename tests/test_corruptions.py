@@ -568,3 +568,13 @@ def test_mnist_protocol_errors():
         contrast_poisson(images, 0.5, scale=0)
     with pytest.raises(ValueError, match="scale must be 'unique'"):
         contrast_poisson(images, 0.5, scale="auto")
+
+
+@pytest.mark.parametrize(("corruption", "side"), [("pixelate", 2), ("elastic_transform", 3)])
+def test_images_too_small_for_a_corruption_are_refused_clearly(corruption, side):
+    tiny = np.full((1, 3, side - 1, side - 1), 0.5)
+    with pytest.raises(ValueError, match=f"at least {side}×{side} px"):
+        corrupt(tiny, corruption, 5, seed=0)
+    # the smallest allowed side works and stays in [0, 1]
+    out = corrupt(np.full((1, 3, side, side), 0.5), corruption, 5, seed=0)
+    assert out.shape == (1, 3, side, side) and 0 <= out.min() <= out.max() <= 1

@@ -147,6 +147,10 @@ def test_registry_names_and_families():
         (lambda: LeNet("A", input_size=8), "input_size=8"),
         (lambda: build_model("resnet20", num_classes=0), "num_classes=0"),
         (lambda: model_family("vgg"), "arch='vgg'"),
+        # the push-pull options are checked even when no layer is push-pull
+        (lambda: build_model("resnet20", pushpull="none", pull="x"), "pull must be"),
+        (lambda: build_model("resnet20", pushpull="none", alpha=-5), "alpha"),
+        (lambda: build_model("lenet-a", scale=0.5), "scale"),
     ],
 )
 def test_bad_arguments_raise_value_errors_naming_them(call, match):

@@ -157,6 +157,8 @@ def test_color_weights():
         (lambda: to_torch_layer("gabor", in_channels=0), ValueError, "in_channels"),
         (lambda: to_torch_layer(3.0), TypeError, "source"),
         (lambda: to_torch_layer(np.zeros((2, 4, 4))), ValueError, "odd"),
+        (lambda: to_torch_layer("gabor", kernel_size="7"), TypeError, "kernel_size must be an"),
+        (lambda: to_torch_layer("gabor", kernel_size=0), ValueError, "kernel_size must be >="),
     ],
 )
 def test_invalid_sources_and_options(call, error, match):
@@ -174,3 +176,21 @@ def test_importing_v1pushpull_does_not_import_torch():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize("source", ["gabor", "random"])
+def test_default_padding_keeps_the_size_with_dilation(source):
+    # a dilated h-px kernel spans dilation·(h − 1) + 1 px: padding dilation·(h//2) keeps 32×32
+    layer = to_torch_layer(source, dilation=(2, 3))
+    assert layer.push.padding == (6, 9)
+    assert layer(torch.rand(1, 3, 32, 32)).shape[-2:] == (32, 32)
+
+
+def test_corf_default_size_keeps_most_of_the_field():
+    # the σ = 1 px CORF field needs 11 px: ≥ 90 % of its L1 mass (on a 41 px grid) is kept
+    layer = to_torch_layer("corf", in_channels=1)
+    assert layer.push.weight.shape[-2:] == (11, 11)
+    theta = np.arange(8) * math.pi / 4
+    full = np.abs(CORFCell(sigma=1.0).linear_receptive_fields(theta, size=41)).sum(axis=(1, 2))
+    kept = layer.push.weight.detach().double().abs().sum(dim=(1, 2, 3)).numpy() / full
+    assert kept.min() >= 0.9

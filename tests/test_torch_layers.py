@@ -396,11 +396,34 @@ def test_padding_same_and_valid():
         (dict(kernel_size=3, padding="same", stride=2), "stride"),
         (dict(kernel_size=3, pull_method="fft"), "pull_method"),
         (dict(kernel_size=3, pull="inverted", pull_method="basis"), "pull_method"),
+        (dict(kernel_size=3, stride=0), "stride must be >= 1"),
+        (dict(kernel_size=3, dilation=0), "dilation must be >= 1"),
+        (dict(kernel_size=3, dilation=(1, 0)), "dilation must be >= 1"),
+        (dict(kernel_size=3, padding=-1), "padding must be >= 0"),
+        (dict(kernel_size=3, in_channels=0), "in_channels must be a positive"),
+        (dict(kernel_size=3, out_channels=0), "out_channels must be a positive"),
+        (dict(kernel_size=3, groups=2), "groups=2 must divide"),
+        (dict(kernel_size=3, groups=0), "groups must be a positive"),
+        (dict(kernel_size=3, alpha="0.5"), "alpha"),
     ],
 )
 def test_invalid_arguments_raise_value_error(kwargs, match):
+    # checked at the boundary, with the argument's name, before torch would fail on them
+    args = {"in_channels": 2, "out_channels": 3, **kwargs}
     with pytest.raises(ValueError, match=match):
-        PushPullConv2d(2, 3, **kwargs)
+        PushPullConv2d(**args)
+
+
+def test_numpy_scalars_are_accepted_like_python_numbers():
+    reference = PushPullConv2d(2, 4, 3, alpha=0.5, scale=1.5)
+    layer = PushPullConv2d(
+        np.int64(2), np.int64(4), np.int64(3), alpha=np.float32(0.5), scale=np.float32(1.5)
+    )
+    assert layer.alpha == 0.5 and isinstance(layer.alpha, float)
+    assert layer.pull_size == reference.pull_size == (5, 5)
+    layer.load_state_dict(reference.state_dict())
+    x = torch.rand(1, 2, 9, 9)
+    torch.testing.assert_close(layer(x), reference(x))
 
 
 def test_kernel_size_type_error():

@@ -704,6 +704,12 @@ _FUNCTIONS = {
 }
 
 
+# Smallest image side (px) each corruption is defined for: pixelate shrinks a side to
+# int(side·factor) ≥ 1 px (factor ≥ 0.65), elastic_transform places its 3 affine reference
+# points side//3 px from the centre, which must not coincide.
+_MIN_SIDE = {"pixelate": 2, "elastic_transform": 3}
+
+
 def _check_severity(severity: Any) -> int:
     if isinstance(severity, bool) or not isinstance(severity, numbers.Integral):
         raise TypeError(f"severity must be an int in 1..5, got {severity!r}")
@@ -759,7 +765,9 @@ def corrupt(
         If ``images`` is not a float array, or ``severity`` or ``seed`` has the wrong type.
     ValueError
         If the batch is not ``(N, 1|3, H, W)``, the corruption is unknown, the severity is
-        not in 1..5, or ``frost_images`` is missing (frost) or given for another corruption.
+        not in 1..5, ``frost_images`` is missing (frost) or given for another corruption, or
+        the images are too small for the corruption (pixelate needs 2 px a side,
+        elastic_transform 3 px).
 
     Notes
     -----
@@ -789,6 +797,12 @@ def corrupt(
     severity = _check_severity(severity)
     if frost_images is not None and corruption != "frost":
         raise ValueError(f"frost_images is only used by 'frost', not by {corruption!r}")
+    side = min(images.shape[-2:])
+    if side < _MIN_SIDE.get(corruption, 1):
+        raise ValueError(
+            f"{corruption!r} needs images of at least {_MIN_SIDE[corruption]}×"
+            f"{_MIN_SIDE[corruption]} px, got {images.shape[-2]}×{images.shape[-1]} px"
+        )
     rng = _generator(seed)
     params = SEVERITY_PARAMETERS[corruption][severity - 1]
     x = xp.clip(images, 0.0, 1.0)

@@ -25,6 +25,7 @@ References
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, Literal
 
 import numpy as np
@@ -85,24 +86,36 @@ def pull_kernel_size(kernel_size: int, scale: float) -> int:
     >>> pull_kernel_size(3, 2.0), pull_kernel_size(5, 2.0), pull_kernel_size(3, 1.5)
     (7, 11, 5)
     """
-    if isinstance(kernel_size, bool) or not isinstance(kernel_size, int) or kernel_size < 1:
+    if not _is_integer(kernel_size) or kernel_size < 1:
         raise ValueError(f"kernel_size must be a positive integer, got {kernel_size!r}")
-    if not (isinstance(scale, (int, float)) and math.isfinite(scale) and scale >= 1):
+    kernel_size = int(kernel_size)
+    if not (_is_real(scale) and math.isfinite(scale) and scale >= 1):
         raise ValueError(f"scale must be a finite number >= 1, got {scale!r}")
-    size = math.floor(scale * kernel_size)
+    size = math.floor(float(scale) * kernel_size)
     return size + 1 - size % 2
 
 
-def _pair(value: Any, name: str) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
+def _is_integer(value: Any) -> bool:
+    # NumPy integers count; bools do not, although they are Integral
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def _pair(value: Any, name: str, minimum: int | None = None) -> tuple[int, int]:
+    if _is_integer(value):
         pair = (value, value)
     elif isinstance(value, (tuple, list)) and len(value) == 2:
         pair = tuple(value)
     else:
         raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in pair):
+    if not all(_is_integer(v) for v in pair):
         raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    return pair  # type: ignore[return-value]
+    if minimum is not None and min(pair) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+    return (int(pair[0]), int(pair[1]))
 
 
 class PushPullConv2d(nn.Module):
@@ -187,9 +200,12 @@ class PushPullConv2d(nn.Module):
     ------
     ValueError
         For an unknown ``pull`` or ``padding_mode``, an even kernel with ``pull="upsample"``,
-        ``scale < 1``, a negative or non-finite ``alpha``, ``alpha`` given together with
-        ``trainable_alpha=True``, ``pull_pooling`` with ``pull="upsample"``, or an unknown
-        ``pull_method`` (``"basis"`` needs ``pull="upsample"``).
+        ``scale < 1``, a negative or non-finite ``alpha`` (any real number, NumPy scalars
+        included, is accepted), ``alpha`` given together with ``trainable_alpha=True``,
+        ``pull_pooling`` with ``pull="upsample"``, an unknown ``pull_method`` (``"basis"``
+        needs ``pull="upsample"``), channel counts or ``groups`` below 1, ``groups`` not
+        dividing both channel counts, ``kernel_size``, ``stride`` or ``dilation`` below 1, or
+        a negative ``padding``.
     TypeError
         If ``kernel_size``, ``stride``, ``padding`` or ``dilation`` is not an int or a pair.
 
@@ -234,11 +250,24 @@ class PushPullConv2d(nn.Module):
             raise ValueError("pull_method='basis' applies to pull='upsample' only")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
-        kernel = _pair(kernel_size, "kernel_size")
-        dil = _pair(dilation, "dilation")
-        pad = self._numeric_padding(padding, kernel, dil, stride)
-        if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
-            raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}")
+        for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not _is_integer(value) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not _is_integer(groups) or groups < 1:
+            raise ValueError(f"groups must be a positive integer, got {groups!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(
+                f"groups={groups!r} must divide in_channels={in_channels!r} and "
+                f"out_channels={out_channels!r}"
+            )
+        kernel = _pair(kernel_size, "kernel_size", minimum=1)
+        strides = _pair(stride, "stride", minimum=1)
+        dil = _pair(dilation, "dilation", minimum=1)
+        pad = self._numeric_padding(padding, kernel, dil, strides)
+        if not (_is_real(alpha) and math.isfinite(alpha) and alpha >= 0):
+            raise ValueError(f"alpha must be a finite real number >= 0, got {alpha!r}")
+        if not (_is_real(scale) and math.isfinite(scale)):
+            raise ValueError(f"scale must be a finite real number, got {scale!r}")
         if trainable_alpha and alpha != 1.0:
             raise ValueError(
                 f"alpha={alpha!r} is a fixed strength; with trainable_alpha=True the initial "
@@ -273,13 +302,13 @@ class PushPullConv2d(nn.Module):
             pull_size = kernel
 
         self.push = nn.Conv2d(
-            in_channels,
-            out_channels,
+            int(in_channels),
+            int(out_channels),
             kernel,
-            stride=stride,
+            stride=strides,
             padding=pad,
             dilation=dil,
-            groups=groups,
+            groups=int(groups),
             bias=bias,
             padding_mode=padding_mode,
             device=device,
@@ -352,19 +381,19 @@ class PushPullConv2d(nn.Module):
 
     @staticmethod
     def _numeric_padding(
-        padding: Any, kernel: tuple[int, int], dilation: tuple[int, int], stride: Any
+        padding: Any, kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int]
     ) -> tuple[int, int]:
         if padding == "valid":
             return (0, 0)
         if padding == "same":
-            if _pair(stride, "stride") != (1, 1):
+            if stride != (1, 1):
                 raise ValueError(f"padding='same' needs stride 1, got stride={stride!r}")
             if any(k % 2 == 0 for k in kernel):
                 raise ValueError(f"padding='same' needs an odd kernel_size, got {kernel!r}")
             return (dilation[0] * (kernel[0] // 2), dilation[1] * (kernel[1] // 2))
         if isinstance(padding, str):
             raise ValueError(f"padding must be 'valid', 'same' or ints, got {padding!r}")
-        return _pair(padding, "padding")
+        return _pair(padding, "padding", minimum=0)
 
     def reset_alpha(self) -> None:
         """Draw the trainable α again ([S20] or [B24] initialisation); no-op when fixed."""

@@ -84,6 +84,22 @@ class _ConvFactory:
     pull: str = "upsample"
     pull_pooling: int | None = None
 
+    def __post_init__(self) -> None:
+        # Check the push-pull options even when no layer is push-pull (pushpull="none"), so a
+        # bad option never passes silently: a throwaway layer on the meta device (no memory).
+        PushPullConv2d(
+            1,
+            1,
+            3,
+            alpha=self.alpha,
+            scale=self.scale,
+            trainable_alpha=self.trainable_alpha,
+            pull=self.pull,  # type: ignore[arg-type]
+            pull_pooling=self.pull_pooling,
+            pull_method="direct",
+            device="meta",
+        )
+
     def __call__(
         self,
         in_channels: int,
