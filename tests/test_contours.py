@@ -189,6 +189,30 @@ def test_ods_and_ois_on_a_hand_made_pair():
     assert default.sizes["threshold"] == 99 and default.attrs["ods"] == 1.0
 
 
+@pytest.mark.parametrize("thresholds", [[2.0], [0.5, 1.0], [0.0], [-0.1, 0.5]])
+def test_evaluation_rejects_thresholds_outside_the_unit_interval(thresholds):
+    """Normalised maps have maximum 1: t ≥ 1 (or ≤ 0) would silently give ODS 0 (or 1)."""
+    truth = line_map(5, 10)
+    with pytest.raises(ValueError, match=r"thresholds must be in \(0, 1\)"):
+        evaluate_contours([truth * 1.0], [[truth]], thresholds=thresholds)
+
+
+def test_evaluation_thresholds_in_map_units_without_normalisation():
+    truth = line_map(5, 10)
+    result = evaluate_contours([truth * 3.0], [[truth]], thresholds=[2.0], normalize=False)
+    assert result.attrs["ods"] == 1.0
+    with pytest.raises(ValueError, match="thresholds must be > 0"):
+        evaluate_contours([truth * 3.0], [[truth]], thresholds=[0.0], normalize=False)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_evaluation_rejects_non_finite_maps(bad):
+    truth = line_map(5, 10)
+    all_bad = np.full(truth.shape, bad)
+    with pytest.raises(ValueError, match="strength map 1 holds NaN or inf"):
+        evaluate_contours([truth * 1.0, all_bad], [[truth], [truth]], thresholds=3)
+
+
 def test_evaluation_invalid_inputs():
     truth = line_map(5, 10)
     with pytest.raises(ValueError, match="one ground truth per"):

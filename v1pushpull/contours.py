@@ -530,7 +530,8 @@ def evaluate_contours(
         Per image, its human boundary maps (:class:`BSDSGroundTruth`, (n, H, W) or a list).
     thresholds : int or 1-D sequence of float, optional
         Number of thresholds equally spaced in (0, 1) (default 99, as the BSDS benchmark), or
-        the thresholds themselves.
+        the thresholds themselves: each in (0, 1) when ``normalize`` is True (the maps then
+        have maximum 1), finite and > 0 otherwise (in the maps' units).
     max_distance : float, optional
         Matching tolerance, fraction of the image diagonal (default 0.0075).
     normalize : bool, optional
@@ -548,7 +549,8 @@ def evaluate_contours(
     Raises
     ------
     ValueError
-        If the numbers of maps and ground truths differ, or a threshold is out of range.
+        If the numbers of maps and ground truths differ, a threshold is out of range, or a
+        map holds NaN or inf.
 
     Examples
     --------
@@ -573,9 +575,18 @@ def evaluate_contours(
         levels = np.linspace(1.0 / (thresholds + 1), 1.0 - 1.0 / (thresholds + 1), thresholds)
     else:
         levels = as_1d_parameter(thresholds, "thresholds")
+        upper = 1.0 if normalize else math.inf
+        if not np.all((levels > 0) & (levels < upper)):
+            expected = "in (0, 1) (the maps are normalised to maximum 1)" if normalize else "> 0"
+            raise ValueError(f"thresholds must be {expected}, got {thresholds!r}")
     counts = np.zeros((4, len(maps), levels.size), dtype=np.int64)
     for i, (strength, truth) in enumerate(zip(maps, truths, strict=True)):
         host = np.asarray(to_numpy(strength), dtype=np.float64)
+        if not np.all(np.isfinite(host)):
+            raise ValueError(
+                f"strength map {i} holds NaN or inf ({int(np.sum(~np.isfinite(host)))} of "
+                f"{host.size} pixels); contour strengths must be finite"
+            )
         if normalize and host.max() > 0:
             host = host / host.max()
         stack = _truth_stack(truth)
