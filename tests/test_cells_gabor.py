@@ -129,6 +129,35 @@ def test_invalid_parameters(kwargs, match):
         GaborCell(**kwargs)
 
 
+@pytest.mark.parametrize(
+    ("name", "bad"),
+    [
+        (name, bad)
+        for name in ("wavelength", "bandwidth", "sigma", "aspect_ratio", "phase", "threshold")
+        for bad in ("a", None, True, [1.0])
+        if not (name == "sigma" and bad is None)  # None is sigma's "use the bandwidth"
+    ],
+)
+def test_non_numeric_fields_are_type_errors_naming_the_field(name, bad):
+    arguments = {"wavelength": 8.0, name: bad}
+    with pytest.raises(TypeError, match=f"{name} must be a real number"):
+        GaborCell(**arguments)
+
+
+@pytest.mark.parametrize("name", ["bandwidth", "sigma", "aspect_ratio", "phase", "threshold"])
+def test_nan_fields_are_value_errors_naming_the_field(name):
+    with pytest.raises(ValueError, match=name):
+        GaborCell(**{"wavelength": 8.0, name: math.nan})
+
+
+def test_numeric_fields_are_stored_as_floats():
+    cell = GaborCell(np.float32(8), bandwidth=np.int64(1), phase=np.float64(0.5), threshold=0)
+    assert [type(v) for v in (cell.wavelength, cell.bandwidth, cell.phase, cell.threshold)] == [
+        float
+    ] * 4
+    assert cell == GaborCell(8.0, phase=0.5)
+
+
 def test_invalid_response_inputs():
     cell = GaborCell(8.0)
     with pytest.raises(ValueError, match="orientations"):

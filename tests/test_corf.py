@@ -262,6 +262,33 @@ def test_invalid_parameters(kwargs, match):
         CORFCell(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"sigma": "2"},
+        {"sigma": None},
+        {"threshold": "0.1"},
+        {"blur_sigma0": None},
+        {"blur_alpha": True},
+        {"rho": ("a", 2.0)},
+    ],
+)
+def test_non_numbers_are_type_errors_naming_the_field(kwargs):
+    (name,) = kwargs
+    with pytest.raises(TypeError, match=name):
+        CORFCell(**kwargs)
+
+
+def test_fields_are_checked_with_explicit_subunits():
+    units = SubunitSet((Subunit("on", 2.0, 3.0, 0.0),), 1.0)
+    with pytest.raises(TypeError, match="sigma"):
+        CORFCell(sigma=None, subunits=units)
+    with pytest.raises(ValueError, match="threshold"):
+        CORFCell(threshold=2.0, subunits=units)
+    with pytest.raises(TypeError, match="phi"):
+        Subunit("on", 2.0, 3.0, None)
+
+
 def test_no_subunit_passes_threshold():
     with pytest.raises(ValueError, match="lower `threshold`"):
         configure_subunits(np.full((61, 61), 0.5), 2.2, default_rho(2.2))

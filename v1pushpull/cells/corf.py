@@ -55,6 +55,7 @@ import xarray as xr
 
 from .._backend import (
     as_float_images,
+    as_orientations,
     asarray_on,
     check_positive,
     creation_context,
@@ -62,7 +63,7 @@ from .._backend import (
 )
 from ..filtering import PADDING_MODES, Padding, filter_bank, pad_images
 from ..kernels import dog_kernel
-from .gabor import check_orientations
+from ._validation import check_real
 
 __all__ = [
     "CORFCell",
@@ -148,14 +149,6 @@ def check_image_size(images: Any, support: int, what: str) -> None:
         )
 
 
-def _check_real(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r}")
-    if not math.isfinite(float(value)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
-    return float(value)
-
-
 @dataclass(frozen=True)
 class Subunit:
     """One LGN subunit of a CORF cell: polarity δ, DoG σ and polar position (ρ, φ).
@@ -190,7 +183,7 @@ class Subunit:
             raise ValueError(f"polarity must be 'on' or 'off', got {self.polarity!r}")
         object.__setattr__(self, "sigma", check_positive(self.sigma, "sigma"))
         object.__setattr__(self, "rho", check_positive(self.rho, "rho", allow_zero=True))
-        object.__setattr__(self, "phi", _check_real(self.phi, "phi"))
+        object.__setattr__(self, "phi", check_real(self.phi, "phi"))
 
     @property
     def x(self) -> float:
@@ -281,7 +274,7 @@ class SubunitSet:
     def shifts(self, orientations: Any) -> tuple[np.ndarray, np.ndarray]:
         """Integer shifts ``(dx, dy)``, shape (n_orientations, n_subunits), rounded half away
         from zero: the response at pixel (i, j) reads the blurred map at (i + dy, j + dx)."""
-        theta = check_orientations(orientations)[:, None]
+        theta = as_orientations(orientations)[:, None]
         angle = self.phis[None, :] + theta
         return _round_shift(self.rhos * np.cos(angle)), _round_shift(self.rhos * np.sin(angle))
 
@@ -577,21 +570,22 @@ class CORFCell:
     subunit_set: SubunitSet = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_positive(self.blur_sigma0, "blur_sigma0", allow_zero=True)
-        check_positive(self.blur_alpha, "blur_alpha", allow_zero=True)
-        if self.padding not in PADDING_MODES:
-            raise ValueError(f"padding must be one of {PADDING_MODES}, got {self.padding!r}")
-        if self.subunits is not None:
-            if not isinstance(self.subunits, SubunitSet):
-                raise TypeError(
-                    f"subunits must be a SubunitSet, got {type(self.subunits).__name__}"
-                )
-            object.__setattr__(self, "subunit_set", self.subunits)
-            return
-        sigma = check_positive(self.sigma, "sigma")
+        # every field is checked, even those that explicit subunits make unused, so that a
+        # typo never passes silently; numbers are stored as Python floats
+        numeric = {
+            "sigma": check_positive(self.sigma, "sigma"),
+            "threshold": check_positive(self.threshold, "threshold"),
+            "blur_sigma0": check_positive(self.blur_sigma0, "blur_sigma0", allow_zero=True),
+            "blur_alpha": check_positive(self.blur_alpha, "blur_alpha", allow_zero=True),
+        }
+        if numeric["threshold"] > 1:
+            raise ValueError(
+                f"threshold must be in (0, 1] (relative to the maximum), got {self.threshold!r}"
+            )
+        for name, value in numeric.items():
+            object.__setattr__(self, name, value)
         if self.rho is not None:
             object.__setattr__(self, "rho", tuple(_check_rho(self.rho).tolist()))
-        rho = self.radii
         if self.prototype not in ("edge", "line"):
             raise ValueError(f"prototype must be 'edge' or 'line', got {self.prototype!r}")
         width = self.line_width
@@ -602,6 +596,16 @@ class CORFCell:
             or (width % 2 == 0)
         ):
             raise ValueError(f"line_width must be an odd positive int (px), got {width!r}")
+        if self.padding not in PADDING_MODES:
+            raise ValueError(f"padding must be one of {PADDING_MODES}, got {self.padding!r}")
+        if self.subunits is not None:
+            if not isinstance(self.subunits, SubunitSet):
+                raise TypeError(
+                    f"subunits must be a SubunitSet, got {type(self.subunits).__name__}"
+                )
+            object.__setattr__(self, "subunit_set", self.subunits)
+            return
+        sigma, rho = self.sigma, self.radii
         size = 2 * (math.ceil(max(rho)) + int(3.0 * sigma + 0.5) + 2) + 1
         image = edge_prototype(size) if self.prototype == "edge" else line_prototype(size, width)
         object.__setattr__(
@@ -706,7 +710,7 @@ class CORFCell:
         >>> fields.shape[0], bool(abs(fields.sum()) < 1e-9)
         (1, True)
         """
-        theta = check_orientations(orientations)
+        theta = as_orientations(orientations)
         units = self.subunit_set
         dx, dy = units.shifts(theta)
         kernels = []
@@ -771,7 +775,7 @@ def _geometric_mean_responses(
     orientation, each (..., H, W), to the output at that orientation (e.g. push − k·pull).
     """
     images, xp = as_float_images(images)
-    theta = check_orientations(orientations)
+    theta = as_orientations(orientations)
     for cell in cells:
         check_image_size(images, cell.support, "CORF cell's support (2·ceil(max ρ) + 1)")
     height, width = (int(n) for n in images.shape[-2:])

@@ -17,22 +17,17 @@ import numpy as np
 
 from .._backend import (
     array_namespace,
-    as_1d_parameter,
     as_float_images,
+    as_orientations,
     check_positive,
+    check_wavelengths,
     device_of,
 )
 from ..filtering import PADDING_MODES, Padding, filter_bank
 from ..kernels import Normalization, _default_gabor_size, _gabor_sigmas, gabor_bank
+from ._validation import check_real
 
 __all__ = ["GaborCell"]
-
-_MIN_WAVELENGTH = 2.0  # px, the Nyquist limit of the pixel grid
-
-
-def check_orientations(orientations: Any) -> Any:
-    """Orientations as a 1-D float64 host array, with a clear error otherwise."""
-    return as_1d_parameter(orientations, "orientations")
 
 
 @dataclass(frozen=True)
@@ -103,19 +98,21 @@ class GaborCell:
     padding: Padding = "reflect"
 
     def __post_init__(self) -> None:
+        # every numeric field is checked (TypeError for non-numbers, ValueError for NaN or out
+        # of range, naming the field) and stored as a Python float
         wavelength = check_positive(self.wavelength, "wavelength")
-        if wavelength < _MIN_WAVELENGTH:
-            raise ValueError(
-                f"wavelength must be at least {_MIN_WAVELENGTH:g} px (shorter wavelengths alias "
-                f"on the pixel grid), got {self.wavelength!r}"
-            )
-        check_positive(self.bandwidth, "bandwidth")
+        check_wavelengths(wavelength, "wavelength")
+        numeric = {
+            "wavelength": wavelength,
+            "bandwidth": check_positive(self.bandwidth, "bandwidth"),
+            "aspect_ratio": check_positive(self.aspect_ratio, "aspect_ratio"),
+            "phase": check_real(self.phase, "phase"),
+            "threshold": check_positive(self.threshold, "threshold", allow_zero=True),
+        }
         if self.sigma is not None:
-            check_positive(self.sigma, "sigma")
-        check_positive(self.aspect_ratio, "aspect_ratio")
-        if not math.isfinite(float(self.phase)):
-            raise ValueError(f"phase must be a finite angle in rad, got {self.phase!r}")
-        check_positive(self.threshold, "threshold", allow_zero=True)
+            numeric["sigma"] = check_positive(self.sigma, "sigma")
+        for name, value in numeric.items():
+            object.__setattr__(self, name, value)
         if self.normalization not in ("petkov", "zero_mean", "none"):
             raise ValueError(
                 f"normalization must be 'petkov', 'zero_mean' or 'none', got {self.normalization!r}"
@@ -179,12 +176,12 @@ class GaborCell:
         >>> GaborCell(wavelength=4.0).linear_receptive_fields([0.0, 1.0]).shape
         (2, 25, 25)
         """
-        theta = check_orientations(orientations)
+        theta = as_orientations(orientations)
         return self._bank(theta, float(self.phase), size, xp, device, dtype)
 
     def _prepare(self, images: Any, orientations: Any) -> tuple[Any, Any, Any]:
         images, xp = as_float_images(images)
-        theta = check_orientations(orientations)
+        theta = as_orientations(orientations)
         return images, xp, theta
 
     def linear_response(self, images: Any, orientations: Any) -> Any:
