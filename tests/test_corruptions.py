@@ -13,8 +13,10 @@ from v1pushpull.corruptions import (
     CORRUPTIONS,
     DEVICE_CORRUPTIONS,
     HOST_CORRUPTIONS,
+    LUMINANCE_WEIGHTS,
     SEVERITY_PARAMETERS,
     _equalize_hist_opencv,
+    _gaussian_weights,
     _motion_blur_host,
     _plasma_fractal,
     _zoom_factors,
@@ -22,6 +24,7 @@ from v1pushpull.corruptions import (
     contrast_poisson,
     corrupt,
 )
+from v1pushpull.stimuli import gaussian_noise, poisson_noise, salt_and_pepper_noise
 
 
 def _natural_batch(n: int = 4) -> np.ndarray:
@@ -578,3 +581,48 @@ def test_images_too_small_for_a_corruption_are_refused_clearly(corruption, side)
     # the smallest allowed side works and stays in [0, 1]
     out = corrupt(np.full((1, 3, side, side), 0.5), corruption, 5, seed=0)
     assert out.shape == (1, 3, side, side) and 0 <= out.min() <= out.max() <= 1
+
+
+@pytest.mark.parametrize(
+    ("name", "core"),
+    [
+        ("gaussian_noise", lambda x, c, seed: gaussian_noise(x, c, seed=seed)),
+        ("shot_noise", lambda x, c, seed: poisson_noise(x, c, seed=seed)),
+        ("impulse_noise", lambda x, c, seed: salt_and_pepper_noise(x, c, seed=seed)),
+    ],
+)
+@pytest.mark.parametrize("severity", [1, 5])
+def test_noise_corruptions_are_the_core_noise_models(name, core, severity):
+    # CIFAR-10-C's noises are x + N(0, σ²), Poisson(x·c)/c and salt-and-pepper 1:1 on each
+    # value (REFERENCE-numbers §5): the stimuli functions with the severity's parameter
+    images = _natural_batch(2)
+    parameter = SEVERITY_PARAMETERS[name][severity - 1]
+    expected = np.clip(core(images, parameter, seed=7), 0, 1)
+    np.testing.assert_array_equal(corrupt(images, name, severity, seed=7, quantize=False), expected)
+
+
+def test_additive_gaussian_noise_is_the_core_gaussian_noise_of_std_sqrt_variance():
+    images = _natural_batch(1)
+    np.testing.assert_array_equal(
+        additive_gaussian_noise(images, 0.09, seed=3), gaussian_noise(images, 0.3, seed=3)
+    )
+
+
+def test_one_list_of_names_and_one_luma_constant():
+    from v1pushpull.datasets import CIFAR10C_CORRUPTIONS
+    from v1pushpull.robustness import ALEXNET_ERRORS
+
+    assert CORRUPTIONS is CIFAR10C_CORRUPTIONS
+    assert list(SEVERITY_PARAMETERS) == list(CIFAR10C_CORRUPTIONS)
+    assert list(ALEXNET_ERRORS) == ["clean", *CIFAR10C_CORRUPTIONS]
+    assert LUMINANCE_WEIGHTS == (0.299, 0.587, 0.114)  # ITU-R BT.601
+
+
+def test_gaussian_blur_weights_follow_scipy():
+    # 1-D weights from the core's 2-D Gaussian kernel equal scipy's gaussian_filter1d taps
+    for sigma in SEVERITY_PARAMETERS["gaussian_blur"]:
+        radius = int(4 * sigma + 0.5)
+        impulse = np.zeros(2 * radius + 1)
+        impulse[radius] = 1.0
+        taps = ndimage.gaussian_filter1d(impulse, sigma, mode="constant")
+        np.testing.assert_allclose(_gaussian_weights(sigma), taps, rtol=1e-12, atol=1e-15)

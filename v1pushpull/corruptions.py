@@ -47,13 +47,17 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import as_float_images, asarray_on, device_of, to_numpy
+from ._backend import as_float_images, as_generator, asarray_on, device_of, to_numpy
+from .datasets import CIFAR10C_CORRUPTIONS
 from .filtering import filter_bank
+from .kernels import gaussian_kernel
+from .stimuli import gaussian_noise, poisson_noise, salt_and_pepper_noise
 
 __all__ = [
     "CORRUPTIONS",
     "DEVICE_CORRUPTIONS",
     "HOST_CORRUPTIONS",
+    "LUMINANCE_WEIGHTS",
     "SEVERITY_PARAMETERS",
     "additive_gaussian_noise",
     "contrast_poisson",
@@ -131,13 +135,13 @@ HOST_CORRUPTIONS: tuple[str, ...] = (
     "elastic_transform",
     "jpeg_compression",
 )
-#: The 19 CIFAR-10-C corruptions, in the order of [H19].
-CORRUPTIONS: tuple[str, ...] = tuple(
-    name for name in SEVERITY_PARAMETERS if name in DEVICE_CORRUPTIONS + HOST_CORRUPTIONS
-)
+#: The 19 CIFAR-10-C corruptions, in the order of [H19]: :data:`v1pushpull.datasets.
+#: CIFAR10C_CORRUPTIONS`, the project's one list of them.
+CORRUPTIONS: tuple[str, ...] = CIFAR10C_CORRUPTIONS
 
-# ITU-R 601 luma weights, as OpenCV's RGB2GRAY used by the snow corruption
-_LUMA = (0.299, 0.587, 0.114)
+#: ITU-R BT.601 luma weights of the R, G, B channels (OpenCV's RGB2GRAY, used by the snow
+#: corruption; also the "luminance" colour mode of :func:`v1pushpull.torch.to_torch_layer`).
+LUMINANCE_WEIGHTS: tuple[float, float, float] = (0.299, 0.587, 0.114)
 # Truncation to grey levels tolerates this much float error (in grey levels), so that float32
 # images holding exact multiples of 1/255 stay on their level instead of dropping one.
 _LEVEL_TOLERANCE = 1e-3
@@ -146,16 +150,6 @@ _LEVEL_TOLERANCE = 1e-3
 # --------------------------------------------------------------------------------------------
 # shared helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _generator(seed: Any) -> np.random.Generator:
-    if seed is None or isinstance(seed, (numbers.Integral, np.random.SeedSequence)):
-        if isinstance(seed, bool):
-            raise TypeError(f"seed must be None, an int or a numpy Generator, got {seed!r}")
-        return np.random.default_rng(seed)
-    if isinstance(seed, np.random.Generator):
-        return seed
-    raise TypeError(f"seed must be None, an int or a numpy Generator, got {seed!r}")
 
 
 def _on_device(values: np.ndarray, like: Any, xp: ModuleType) -> Any:
@@ -189,12 +183,13 @@ def _take_edge(xp: ModuleType, x: Any, axis: int, before: int, after: int) -> An
     return xp.take(x, asarray_on(xp, index, device=device_of(x), dtype=xp.int64), axis=axis)
 
 
-def _gaussian_weights(sigma: float, truncate: float = 4.0) -> np.ndarray:
-    """1-D Gaussian weights with scipy.ndimage's radius rule int(truncate·σ + 0.5)."""
-    radius = int(truncate * sigma + 0.5)
-    offsets = np.arange(-radius, radius + 1)
-    weights = np.exp(-0.5 * (offsets / sigma) ** 2)
-    return weights / weights.sum()
+def _gaussian_weights(sigma: float) -> np.ndarray:
+    """1-D unit-sum Gaussian weights with scipy.ndimage's radius rule (truncate 4).
+
+    The 2-D kernel of :func:`v1pushpull.kernels.gaussian_kernel` is separable with unit sum,
+    so its column sums are the 1-D weights.
+    """
+    return gaussian_kernel(sigma).sum(axis=0)
 
 
 def _correlate_edge(xp: ModuleType, x: Any, weights: np.ndarray, axis: int) -> Any:
@@ -214,23 +209,22 @@ def _correlate_edge(xp: ModuleType, x: Any, weights: np.ndarray, axis: int) -> A
 # --------------------------------------------------------------------------------------------
 
 
+# The noise corruptions are the core's noise models (v1pushpull.stimuli) with CIFAR-10-C's
+# parameters; they draw from the same generator, so the seeded streams are unchanged.
+
+
 def _gaussian_noise(x, xp, sigma, rng):
-    return x + _on_device(rng.normal(0.0, sigma, size=tuple(x.shape)), x, xp)
+    return gaussian_noise(x, sigma, seed=rng)
 
 
 def _shot_noise(x, xp, photons, rng):
-    return _on_device(rng.poisson(_host(x) * photons) / photons, x, xp)
+    return poisson_noise(x, photons, seed=rng)
 
 
 def _impulse_noise(x, xp, amount, rng):
     # salt-and-pepper as skimage.util.random_noise(mode="s&p"): each value is replaced with
     # probability `amount`, by 1 or 0 with equal probability
-    shape = tuple(x.shape)
-    flipped = rng.random(shape) < amount
-    salted = rng.random(shape) < 0.5
-    replaced = _on_device(flipped.astype(np.float64), x, xp)
-    value = _on_device(salted.astype(np.float64), x, xp)
-    return x * (1.0 - replaced) + value * replaced
+    return salt_and_pepper_noise(x, amount, salt_fraction=0.5, seed=rng)
 
 
 def _speckle_noise(x, xp, sigma, rng):
@@ -430,7 +424,7 @@ def _snow(x, xp, params, rng):
     angles = rng.uniform(-135.0, -45.0, size=n)
     layer = np.round(_motion_blur_host(levels, radius, sigma, angles)) / 255.0
     if channels == 3:
-        grey = np.tensordot(np.asarray(_LUMA), images, axes=([0], [1]))[:, None]
+        grey = np.tensordot(np.asarray(LUMINANCE_WEIGHTS), images, axes=([0], [1]))[:, None]
     else:
         grey = images
     images = blend * images + (1 - blend) * np.maximum(images, grey * 1.5 + 0.5)
@@ -544,7 +538,7 @@ def _spatter(x, xp, params, rng):
         mask = intensity * mask / np.where(peak > 0, peak, 1.0)
         colour = np.array([175.0, 238.0, 238.0]) / 255  # pale turquoise
     if channels == 1:
-        colour = np.asarray([np.dot(_LUMA, colour)])
+        colour = np.asarray([np.dot(LUMINANCE_WEIGHTS, colour)])
     colour = colour.reshape(1, channels, 1, 1)
     mask = mask[:, None]
     out = images * (1 - mask) + colour * mask if mud else images + colour * mask
@@ -742,7 +736,7 @@ def corrupt(
         Parameters per severity: :data:`SEVERITY_PARAMETERS`.
     severity : int
         1 (mild) to 5 (strong).
-    seed : int, numpy.random.Generator or None
+    seed : int, numpy.random.Generator, numpy.random.SeedSequence or None
         Source of randomness (noise, angles, displacement fields, fractals, crops). An int
         gives the same result on every backend; None draws fresh entropy.
     quantize : bool
@@ -803,7 +797,7 @@ def corrupt(
             f"{corruption!r} needs images of at least {_MIN_SIDE[corruption]}×"
             f"{_MIN_SIDE[corruption]} px, got {images.shape[-2]}×{images.shape[-1]} px"
         )
-    rng = _generator(seed)
+    rng = as_generator(seed)
     params = SEVERITY_PARAMETERS[corruption][severity - 1]
     x = xp.clip(images, 0.0, 1.0)
     if corruption == "frost":
@@ -838,7 +832,7 @@ def additive_gaussian_noise(
         Float images ``(..., H, W)`` in [0, 1], any backend.
     variance : float
         Noise variance σ² in (grey level)² for grey levels in [0, 1]; [S20] used 0.01–0.5.
-    seed : int, numpy.random.Generator or None
+    seed : int, numpy.random.Generator, numpy.random.SeedSequence or None
         Noise source (drawn on the host, so identical on every backend).
     clip : bool
         If True, clip the result to [0, 1]. Default False, as the authors' code
@@ -865,15 +859,12 @@ def additive_gaussian_noise(
     >>> round(float(noisy.var()), 2)
     0.1
     """
-    images, xp = as_float_images(images, "images")
+    images, _ = as_float_images(images, "images")
     if isinstance(variance, bool) or not isinstance(variance, numbers.Real):
         raise TypeError(f"variance must be a real number, got {variance!r}")
     if not math.isfinite(variance) or variance < 0:
         raise ValueError(f"variance must be a finite number >= 0, got {variance!r}")
-    rng = _generator(seed)
-    noise = rng.normal(0.0, math.sqrt(variance), size=tuple(images.shape))
-    out = images + _on_device(noise, images, xp)
-    return xp.clip(out, 0.0, 1.0) if clip else out
+    return gaussian_noise(images, math.sqrt(variance), seed=seed, clip=clip)
 
 
 def contrast_poisson(
@@ -895,7 +886,7 @@ def contrast_poisson(
         Poisson scale.
     contrast : float
         Contrast factor C in [0, 1] ([S20] used 0.5 down to 0.2); 1 leaves the contrast.
-    seed : int, numpy.random.Generator or None
+    seed : int, numpy.random.Generator, numpy.random.SeedSequence or None
         Noise source (on the host).
     scale : "unique" or float
         Photon count λ at grey level 1. ``"unique"`` (default) is the rule of
@@ -939,7 +930,7 @@ def contrast_poisson(
         raise TypeError(f"scale must be 'unique' or a positive number, got {scale!r}")
     elif not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be 'unique' or a positive number, got {scale!r}")
-    rng = _generator(seed)
+    rng = as_generator(seed)
     reduced = (_host(images) - 0.5) * float(contrast) + 0.5
     flat = reduced.reshape(reduced.shape[0], -1) if reduced.ndim > 1 else reduced[None]
     out = np.empty_like(flat)

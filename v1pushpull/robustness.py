@@ -35,33 +35,22 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from .datasets import CIFAR10C_CORRUPTIONS
+
 __all__ = ["ALEXNET_ERRORS", "alexnet_reference", "robustness_metrics"]
 
 #: Top-1 error (%) of the CIFAR-10 AlexNet of [H19] used to normalise CE in [S20]: the clean
 #: error and, per CIFAR-10-C corruption, the mean over the five severities. Per-severity errors
-#: were not published; the metrics need only their sums, i.e. 5 × these means.
-ALEXNET_ERRORS: dict[str, float] = {
-    "clean": 13.87,
-    "gaussian_noise": 38.44,
-    "shot_noise": 31.82,
-    "impulse_noise": 46.13,
-    "speckle_noise": 31.26,
-    "defocus_blur": 23.53,
-    "glass_blur": 40.97,
-    "motion_blur": 29.32,
-    "zoom_blur": 26.89,
-    "gaussian_blur": 27.78,
-    "snow": 26.94,
-    "frost": 28.26,
-    "fog": 30.31,
-    "spatter": 25.19,
-    "brightness": 17.84,
-    "contrast": 46.77,
-    "elastic_transform": 22.25,
-    "pixelate": 18.36,
-    "jpeg_compression": 18.48,
-    "saturate": 22.15,
-}
+#: were not published; the metrics need only their sums, i.e. 5 × these means. Keys: "clean",
+#: then the corruptions in the order of :data:`v1pushpull.datasets.CIFAR10C_CORRUPTIONS`.
+ALEXNET_ERRORS: dict[str, float] = dict(
+    zip(
+        ("clean", *CIFAR10C_CORRUPTIONS),
+        (13.87, 38.44, 31.82, 46.13, 31.26, 23.53, 40.97, 29.32, 26.89, 27.78, 26.94, 28.26,
+         30.31, 25.19, 17.84, 46.77, 22.25, 18.36, 18.48, 22.15),
+        strict=True,
+    )
+)  # fmt: skip
 
 
 def alexnet_reference(severities: tuple[int, ...] | list[int] = (1, 2, 3, 4, 5)) -> xr.Dataset:

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .._backend import to_numpy
+from ..corruptions import LUMINANCE_WEIGHTS
 from ..kernels import dog_bank, gabor_bank
 from .layers import PushPullConv2d, _is_integer, _pair
 
@@ -22,8 +23,6 @@ __all__ = ["COLOR_MODES", "LUMINANCE_WEIGHTS", "PRESETS", "color_weights", "to_t
 
 ColorMode = Literal["replicate", "luminance", "per_channel"]
 COLOR_MODES: tuple[str, ...] = ("replicate", "luminance", "per_channel")
-#: ITU-R BT.601 luma weights of the R, G, B channels.
-LUMINANCE_WEIGHTS: tuple[float, float, float] = (0.299, 0.587, 0.114)
 PRESETS: tuple[str, ...] = ("gabor", "dog", "corf", "random")
 _DEFAULT_KERNEL_SIZE = 7
 # The σ = 1 px CORF field is wider than a 7 px Gabor: 11 px keep ≥ 91 % of its L1 mass at every
