@@ -46,12 +46,71 @@ def _corrupt(images, name, severity, **kwargs):
     return corrupt(images, name, severity, **kwargs)
 
 
+# REFERENCE-numbers.md §5, typed in by hand from the table (severities 1 … 5). Spatter's mode
+# is 0 for water, 1 for mud. glass_blur severity 3 is (0.4, 1, 1) as in the real generator
+# make_cifar_c.py; the table has a typo, (0.4, 1, 2), which would equal severity 5.
+REFERENCE_SECTION_5 = {
+    "gaussian_noise": (0.04, 0.06, 0.08, 0.09, 0.10),
+    "shot_noise": (500, 250, 100, 75, 50),
+    "impulse_noise": (0.01, 0.02, 0.03, 0.05, 0.07),
+    "speckle_noise": (0.06, 0.10, 0.12, 0.16, 0.20),
+    "gaussian_blur": (0.4, 0.6, 0.7, 0.8, 1.0),
+    "defocus_blur": ((0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1)),
+    "glass_blur": ((0.05, 1, 1), (0.25, 1, 1), (0.4, 1, 1), (0.25, 1, 2), (0.4, 1, 2)),
+    "motion_blur": ((6, 1), (6, 1.5), (6, 2), (8, 2), (9, 2.5)),
+    "snow": (
+        (0.1, 0.2, 1, 0.6, 8, 3, 0.95),
+        (0.1, 0.2, 1, 0.5, 10, 4, 0.9),
+        (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
+        (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85),
+        (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8),
+    ),
+    "frost": ((1, 0.2), (1, 0.3), (0.9, 0.4), (0.85, 0.4), (0.75, 0.45)),
+    "fog": ((0.2, 3), (0.5, 3), (0.75, 2.5), (1, 2), (1.5, 1.75)),
+    "spatter": (
+        (0.62, 0.1, 0.7, 0.7, 0.5, 0),
+        (0.65, 0.1, 0.8, 0.7, 0.5, 0),
+        (0.65, 0.3, 1, 0.69, 0.5, 0),
+        (0.65, 0.1, 0.7, 0.69, 0.6, 1),
+        (0.65, 0.1, 0.5, 0.68, 0.6, 1),
+    ),
+    "brightness": (0.05, 0.10, 0.15, 0.20, 0.30),
+    "contrast": (0.75, 0.5, 0.4, 0.3, 0.15),
+    "elastic_transform": (
+        (0, 0, 2.56),
+        (1.6, 6.4, 2.24),
+        (2.56, 1.92, 1.92),
+        (3.2, 1.28, 1.6),
+        (3.2, 0.96, 0.96),
+    ),
+    "pixelate": (0.95, 0.9, 0.85, 0.75, 0.65),
+    "jpeg_compression": (80, 65, 58, 50, 40),
+    "saturate": ((0.3, 0), (0.1, 0), (1.5, 0), (2, 0.1), (2.5, 0.2)),
+}
+# zoom_blur: factors 1.00 … last, in steps of 0.01
+REFERENCE_ZOOM_LAST = (1.06, 1.11, 1.15, 1.20, 1.25)
+
+
 def test_catalogue():
     assert len(CORRUPTIONS) == 19
     assert set(DEVICE_CORRUPTIONS) | set(HOST_CORRUPTIONS) == set(CORRUPTIONS)
     assert not set(DEVICE_CORRUPTIONS) & set(HOST_CORRUPTIONS)
     assert all(len(SEVERITY_PARAMETERS[name]) == 5 for name in CORRUPTIONS)
     assert len(_zoom_factors(1.06)) == 7 and len(_zoom_factors(1.26)) == 26
+
+
+@pytest.mark.parametrize("name", sorted(REFERENCE_SECTION_5))
+def test_severity_parameters_are_the_reference_table(name):
+    assert SEVERITY_PARAMETERS[name] == REFERENCE_SECTION_5[name]
+
+
+def test_zoom_blur_factors_are_the_reference_table():
+    for end, last in zip(SEVERITY_PARAMETERS["zoom_blur"], REFERENCE_ZOOM_LAST, strict=True):
+        factors = _zoom_factors(end)
+        assert factors[0] == 1.0
+        np.testing.assert_allclose(np.diff(factors), 0.01, atol=1e-12)
+        assert factors[-1] == pytest.approx(last, abs=1e-9)
+    assert set(REFERENCE_SECTION_5) | {"zoom_blur"} == set(CORRUPTIONS)
 
 
 # --------------------------------------------------------------------------------------------
