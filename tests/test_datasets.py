@@ -14,7 +14,9 @@ import pytest
 
 from v1pushpull import datasets
 from v1pushpull.datasets import (
+    CIFAR10C_COMMON,
     CIFAR10C_CORRUPTIONS,
+    CIFAR10C_EXTRA,
     MNISTC_CORRUPTIONS,
     download_cifar10,
     download_mnist,
@@ -315,3 +317,17 @@ def test_load_mnistc(tmp_path, rng):
         load_mnistc(tmp_path / "mnist_c", "shot_noise", split="train")
     with pytest.raises(ValueError, match="corruption must be one of"):
         load_mnistc(tmp_path, "gaussian_noise")
+
+
+def test_cifar10c_common_and_extra_sets_of_h19():
+    # [H19]: 15 common corruptions (noise, blur, weather, digital) and 4 held-out extra ones
+    common = {
+        "gaussian_noise", "shot_noise", "impulse_noise", "defocus_blur", "glass_blur",
+        "motion_blur", "zoom_blur", "snow", "frost", "fog", "brightness", "contrast",
+        "elastic_transform", "pixelate", "jpeg_compression",
+    }  # fmt: skip
+    assert set(CIFAR10C_COMMON) == common and len(CIFAR10C_COMMON) == 15
+    assert set(CIFAR10C_EXTRA) == {"speckle_noise", "gaussian_blur", "spatter", "saturate"}
+    assert set(CIFAR10C_COMMON) | set(CIFAR10C_EXTRA) == set(CIFAR10C_CORRUPTIONS)
+    # the release order is not common-then-extra
+    assert CIFAR10C_CORRUPTIONS[:15] != CIFAR10C_COMMON

@@ -31,7 +31,9 @@ from pathlib import Path
 import numpy as np
 
 __all__ = [
+    "CIFAR10C_COMMON",
     "CIFAR10C_CORRUPTIONS",
+    "CIFAR10C_EXTRA",
     "CIFAR10_CLASSES",
     "MNISTC_CORRUPTIONS",
     "download_cifar10",
@@ -44,8 +46,9 @@ __all__ = [
     "read_idx",
 ]
 
-#: The 19 CIFAR-10-C corruptions in the order of [S20] and [H19]; the first 15 are the
-#: "common" set, the last 4 the held-out "extra" set.
+#: The 19 CIFAR-10-C corruptions in the order of the release and of the tables of [S20]: the
+#: 15 "common" corruptions of [H19] (:data:`CIFAR10C_COMMON`) interleaved with its 4 held-out
+#: "extra" ones (:data:`CIFAR10C_EXTRA`: speckle noise, Gaussian blur, spatter, saturate).
 CIFAR10C_CORRUPTIONS: tuple[str, ...] = (
     "gaussian_noise",
     "shot_noise",
@@ -66,6 +69,13 @@ CIFAR10C_CORRUPTIONS: tuple[str, ...] = (
     "pixelate",
     "jpeg_compression",
     "saturate",
+)
+
+#: The 4 "extra" corruptions of [H19], held out from its 15-corruption benchmark.
+CIFAR10C_EXTRA: tuple[str, ...] = ("speckle_noise", "gaussian_blur", "spatter", "saturate")
+#: The 15 "common" corruptions of [H19] (noise, blur, weather, digital), in the release order.
+CIFAR10C_COMMON: tuple[str, ...] = tuple(
+    name for name in CIFAR10C_CORRUPTIONS if name not in CIFAR10C_EXTRA
 )
 
 #: Folder names of the MNIST-C release (one severity each), ``identity`` being clean MNIST.
