@@ -125,6 +125,37 @@ def test_exact_zero_when_one_subunit_is_silent():
     assert alone[32, 32] > 1e-3
 
 
+def test_blur_rule_literal_values():
+    """REFERENCE §4: half-size r = round((σ₀ + αρ)/2), σ₀ = 2, α = 0.9, std r/3. By hand for
+    the default ρ of σ = 2.2: (2 + 0.9·2.1325)/2 = 1.96 → 2, (2 + 4.0615)/2 = 3.03 → 3,
+    (2 + 8.4321)/2 = 5.22 → 5, (2 + 17.262)/2 = 9.63 → 10."""
+    cell = CORFCell()
+    assert [cell.blur_radius(rho) for rho in (2.1325, 4.5128, 9.369, 19.18)] == [2, 3, 5, 10]
+    assert cell.blur_radius(0.0) == 1  # round(1.0)
+    assert CORFCell(blur_sigma0=0.0, blur_alpha=0.0).blur_radius(19.18) == 0
+
+
+@pytest.mark.parametrize(("rho", "radius"), [(2.1325, 2), (4.5128, 3), (9.369, 5), (19.18, 10)])
+def test_blur_std_is_a_third_of_the_literal_radius(rho, radius, rng):
+    """A lone on-subunit at (ρ, 0): its response is the rectified on-DoG map blurred by a
+    Gaussian of std r/3 truncated at r px (SciPy), read ρ px (rounded) to the right."""
+    cell = CORFCell(subunits=SubunitSet((Subunit("on", 2.2, rho, 0.0),), 5.0))
+    image = ndi.gaussian_filter(rng.random((64, 96)), 1.5)
+    floor = 64 * np.finfo(np.float64).eps * np.abs(image).max()
+    on = ndi.correlate(image, dog_kernel(2.2), mode="mirror")
+    on = np.where(on > floor, on, 0.0)
+    blurred = ndi.gaussian_filter(on, radius / 3, truncate=3.0, mode="mirror")
+    shift = math.floor(rho + 0.5)
+    response = cell.response(image, [0.0])[0]
+    # away from the borders, where the engine's padding and SciPy's mirror coincide
+    inner = (slice(16, 48), slice(16, 96 - 16 - shift))
+    shifted = blurred[16:48, 16 + shift : 96 - 16]
+    np.testing.assert_allclose(response[inner], shifted, rtol=1e-9, atol=1e-12)
+    # another std would not match
+    other = ndi.gaussian_filter(on, radius / 2, truncate=2.0, mode="mirror")
+    assert not np.allclose(response[inner], other[16:48, 16 + shift : 96 - 16], rtol=1e-3)
+
+
 def test_underflowed_weight_gives_no_nan():
     """σ̂ = 0.5 px: exp(−30²/(2·0.25)) underflows, so the far subunit's weight is exactly 0 and
     the cell is the near subunit alone — not NaN where the far subunit's map is 0 (0·log 0)."""

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from v1pushpull.cells import CORFCell, GaborCell, PushPullCell
+from v1pushpull.cells import CORFCell, GaborCell, PushPullCell, Subunit, SubunitSet
 from v1pushpull.kernels import gabor_bank
 from v1pushpull.stimuli import gaussian_noise, step_edge
 
@@ -30,6 +30,44 @@ def test_corf_defaults(corf):
     assert (corf.inhibition_strength, corf.pull_shift, corf.pull_scale) == (1.8, 4.0, None)
     assert corf.push.sigma == 2.2
     assert corf.pull.subunit_set == corf.push.subunit_set.pull(4.0)
+
+
+def test_corf_pull_cell_by_hand():
+    """Pull subunits computed by hand [A14]: polarity inverted, x moved outward by β = 4 px.
+    (off, ρ = 3.0515, φ = π): x = −3.0515 → −7.0515, so (on, 7.0515, π);
+    (on, 3.0515, 0) → (off, 7.0515, 0); (on, 6.1992, π/3): (x, y) = (3.0996, 5.36866) →
+    (7.0996, 5.36866), ρ = 8.90095, φ = 0.647453. Weights exp(−ρ²/(2σ̂²)), σ̂ = 24.62/3,
+    normalised: 0.356723, 0.356723, 0.286554. Blur radii round((2 + 0.9ρ)/2): 4, 4, 5."""
+    push = SubunitSet(
+        (
+            Subunit("off", 3.0, 3.0515, math.pi),
+            Subunit("on", 3.0, 3.0515, 0.0),
+            Subunit("on", 3.0, 6.1992, math.pi / 3),
+        ),
+        24.62 / 3,
+    )
+    pull = PushPullCell(CORFCell(subunits=push)).pull
+    units = pull.subunit_set
+    assert units.polarities == ("on", "off", "off")
+    np.testing.assert_allclose(units.rhos, [7.0515, 7.0515, 8.90095], atol=1e-5)
+    np.testing.assert_allclose(units.phis, [math.pi, 0.0, 0.647453], atol=1e-6)
+    np.testing.assert_allclose(units.sigmas, 3.0)
+    assert units.weight_sigma == 24.62 / 3
+    np.testing.assert_allclose(units.weights, [0.356723, 0.356723, 0.286554], atol=1e-6)
+    assert [pull.blur_radius(rho) for rho in units.rhos] == [4, 4, 5]
+
+
+def test_default_corf_pull_cell_nearest_subunit(corf):
+    """The default cell's off subunit at (ρ, φ) = (2.1325, 159°): x = −1.99086, y = 0.76422 →
+    pull (on, ρ = 6.03941, φ = 3.01471 rad), blur radius round(3.718) = 4."""
+    push = corf.push.subunit_set[0]
+    assert (push.polarity, push.rho) == ("off", 2.1325)
+    assert math.degrees(push.phi) == pytest.approx(159.0)
+    pulled = corf.pull.subunit_set[0]
+    assert pulled.polarity == "on" and pulled.sigma == 2.2
+    assert pulled.rho == pytest.approx(6.03941, abs=1e-5)
+    assert pulled.phi == pytest.approx(3.01471, abs=1e-5)
+    assert corf.pull.blur_radius(pulled.rho) == 4
 
 
 def test_gabor_pull_is_the_negated_widened_kernel(gabor):
