@@ -143,3 +143,25 @@ def test_images_smaller_than_the_pull_cell(corf):
     assert corf.support == 2 * math.ceil(corf.pull.subunit_set.rhos.max()) + 1
     with pytest.raises(ValueError, match="smaller than"):
         corf.response(np.zeros((corf.support - 1, 64)), [0.0])
+
+
+def test_layer_pull_gain_differs_from_the_gabor_pull_cell():
+    """The docstring's claim: the Gabor pull cell has the push cell's L1 norm, the layer's
+    upsampled pull kernel k↑ about 3–4 times the push kernel's (s = 2)."""
+    torch = pytest.importorskip("torch")
+    from v1pushpull.kernels import gabor_kernel
+    from v1pushpull.torch import PushPullConv2d
+
+    cell = PushPullCell(GaborCell(wavelength=6.0, phase=np.pi / 2))
+    push, pull = (c.linear_receptive_fields([0.3])[0] for c in (cell.push, cell.pull))
+    assert np.abs(pull).sum() == pytest.approx(np.abs(push).sum(), rel=1e-9)
+    generator = torch.Generator().manual_seed(0)
+    for size in (3, 5, 7, 11):
+        layer = PushPullConv2d(1, 1, size)
+        noise = torch.randn(200, 1, size, size, dtype=torch.float64, generator=generator)
+        smooth = torch.tensor(
+            np.stack([gabor_kernel(4.0, t, np.pi / 2, size=size) for t in ORIENTATIONS[:8]])
+        )[:, None]
+        for kernels, low, high in ((noise, 2.8, 4.1), (smooth, 3.8, 4.6)):
+            ratio = layer.pull_weight(kernels).abs().sum((1, 2, 3)) / kernels.abs().sum((1, 2, 3))
+            assert low < float(ratio.mean()) < high

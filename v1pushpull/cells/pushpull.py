@@ -6,8 +6,14 @@ without push-pull" by wrapping the cell it already has:
 - CORF [A14]_: the pull cell has every subunit's polarity inverted and moved outward by β px
   along the cell's x axis (:meth:`v1pushpull.cells.CORFCell.pull_cell`).
 - Gabor: the pull receptive field is the opposite-polarity Gabor (phase + π, i.e. the negated
-  kernel) widened by a factor s (wavelength and envelope σ times s), the continuous
-  counterpart of the push-pull CNN layer's negated, upsampled kernel [S20]_.
+  kernel) widened by a factor s (wavelength and envelope σ times s), the continuous analogue
+  of the push-pull CNN layer's negated, upsampled kernel ``−k↑`` [S20]_ — in shape, not in
+  gain. The Gabor pull cell is normalised like the push cell (Petkov's normalisation: lobes
+  summing to ±1, so both kernels have L1 norm 2), while bilinear upsampling to the size
+  ``ŝ ≈ 2h`` multiplies the L1 norm: ``‖k↑‖₁ / ‖k‖₁`` is about 3 to 4 at s = 2 (measured: 3.0
+  to 3.95 on average for random 3×3 to 11×11 kernels, 4.0 to 4.4 for smooth Gabor kernels).
+  An inhibition strength k here therefore corresponds to α ≈ k/3 to k/4 in
+  :class:`v1pushpull.torch.PushPullConv2d`; k = 1 is not the layer's α = 1.
 
 References
 ----------
