@@ -41,6 +41,7 @@ from scipy.spatial import cKDTree
 from ._backend import (
     as_1d_parameter,
     as_float_images,
+    as_orientations,
     asarray_on,
     device_of,
     to_numpy,
@@ -94,7 +95,7 @@ def orientation_maximum(responses: Any, orientations: Any) -> tuple[Any, Any]:
     (1.0, 1.5)
     """
     responses, xp = as_float_images(responses, "responses", min_ndim=3)
-    theta = as_1d_parameter(orientations, "orientations")
+    theta = as_orientations(orientations)
     if theta.size != responses.shape[-3]:
         raise ValueError(
             f"orientations has {theta.size} values but responses has {responses.shape[-3]} "

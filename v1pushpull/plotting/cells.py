@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._backend import as_1d_parameter, to_numpy
+from .._backend import as_orientations, to_numpy
 from ..cells import CORFCell, PushPullCell
 
 __all__ = ["plot_contours", "plot_response_maps", "plot_subunits"]
@@ -156,7 +156,7 @@ def plot_response_maps(
     import matplotlib.pyplot as plt
 
     maps = np.asarray(to_numpy(responses))
-    theta = as_1d_parameter(orientations, "orientations")
+    theta = as_orientations(orientations)
     if maps.ndim != 3 or maps.shape[0] != theta.size:
         raise ValueError(
             f"responses must have shape (n_orientations, H, W) with n_orientations = "
