@@ -10,7 +10,7 @@ from typing import Any
 
 from . import stimuli
 from ._version import __version__
-from .cells import CORFCell, GaborCell, PushPullCell
+from .cells import CORFCell, GaborCell, PushPullCell, SurroundInhibitionCell, surround_inhibition
 from .contours import detect_contours, evaluate_contours, read_bsds_ground_truth
 from .corruptions import additive_gaussian_noise, contrast_poisson, corrupt
 from .datasets import load_cifar10, load_cifar10c, load_digits, load_mnist, load_mnistc
@@ -30,6 +30,7 @@ __all__ = [
     "CORFCell",
     "GaborCell",
     "PushPullCell",
+    "SurroundInhibitionCell",
     "__version__",
     "additive_gaussian_noise",
     "bandwidth_to_sigma_ratio",
@@ -53,6 +54,7 @@ __all__ = [
     "robustness_metrics",
     "sigma_ratio_to_bandwidth",
     "stimuli",
+    "surround_inhibition",
     "to_torch_layer",
 ]
 
