@@ -214,3 +214,14 @@ def test_absurd_default_support_is_refused_before_allocating():
     with pytest.raises(ValueError, match="pass size= explicitly"):
         gabor_kernel(1e6, 0.0)
     assert gabor_kernel(1e6, 0.0, size=5).shape == (5, 5)
+
+
+def test_bank_parameters_given_as_arrays_choose_the_library(backend):
+    if backend.name == "numpy":
+        pytest.skip("NumPy parameters keep the NumPy default")
+    orientations = backend.asarray([0.0, 1.0], "float32")
+    bank = gabor_bank(8.0, orientations, size=15)
+    assert type(bank) is type(orientations) and bank.dtype == backend.xp.float32
+    np.testing.assert_allclose(
+        backend.to_numpy(bank), gabor_bank(8.0, [0.0, 1.0], size=15), atol=1e-6
+    )

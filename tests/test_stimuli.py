@@ -144,3 +144,17 @@ def test_stimulus_errors_name_the_argument():
         gaussian_noise(np.zeros((4, 4)), 0.1, seed="abc")
     with pytest.raises(ValueError, match="orientation must be finite"):
         grating(16, 8.0, np.nan)
+
+
+def test_array_parameters_choose_the_array_library_device_and_dtype(backend):
+    if backend.name == "numpy":
+        pytest.skip("NumPy parameters keep the NumPy default")
+    orientations = backend.asarray(np.linspace(0, np.pi, 4, endpoint=False), "float32")
+    batch = grating(16, 8.0, orientations[:, None], contrast=[0.5, 1.0])
+    assert type(batch) is type(orientations)
+    assert batch.dtype == backend.xp.float32
+    assert tuple(batch.shape) == (4, 2, 16, 16)
+    expected = grating(
+        16, 8.0, np.linspace(0, np.pi, 4, endpoint=False)[:, None], contrast=[0.5, 1.0]
+    )
+    np.testing.assert_allclose(backend.to_numpy(batch), expected, atol=1e-6)

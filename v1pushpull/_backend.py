@@ -455,6 +455,39 @@ def creation_context(xp: ModuleType | None, device: Any, dtype: Any) -> tuple[Mo
     return namespace, resolve_dtype(namespace, dtype)
 
 
+def infer_creation_context(
+    xp: ModuleType | None, device: Any, dtype: Any, *parameters: Any
+) -> tuple[ModuleType, Any, Any]:
+    """Return ``(namespace, device, dtype)`` for a creation function whose numeric parameters
+    may be arrays.
+
+    When ``xp`` is not given and a parameter is an array of another library than NumPy (a
+    torch tensor, a CuPy array, ...), the result is created with that library, on that
+    array's device and, unless ``dtype`` is given, in its floating dtype: passing
+    ``orientation=torch.linspace(0, 3.14, 8, device="cuda")`` gives CUDA tensors back.
+    Otherwise the defaults of :func:`creation_context` apply (NumPy, float64).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from v1pushpull._backend import infer_creation_context
+    >>> namespace, device, dtype = infer_creation_context(None, None, None, np.zeros(2), 1.0)
+    >>> namespace.__name__, dtype == np.float64
+    ('array_api_compat.numpy', True)
+    """
+    if xp is None:
+        for value in parameters:
+            if is_array_api_obj(value) and not isinstance(value, np.ndarray):
+                namespace = array_namespace(value)
+                if device is None:
+                    device = device_of(value)
+                if dtype is None and _is_real_floating(namespace, value):
+                    dtype = value.dtype
+                return namespace, device, resolve_dtype(namespace, dtype)
+    namespace, real_dtype = creation_context(xp, device, dtype)
+    return namespace, device, real_dtype
+
+
 def asarray_on(xp: ModuleType, values: Any, *, device: Any = None, dtype: Any = None) -> Any:
     """Move a host NumPy array to ``xp`` on ``device`` with ``dtype``."""
     if device is None and is_numpy_namespace(xp):

@@ -27,6 +27,7 @@ from ._backend import (
     check_positive,
     check_wavelengths,
     creation_context,
+    infer_creation_context,
     to_numpy,
 )
 
@@ -355,7 +356,9 @@ def gabor_bank(
             f"{wl.max():g} px, aspect_ratio {gamma:g}); pass size= explicitly if you really "
             f"want kernels larger than {_MAX_DEFAULT_SIZE} px"
         )
-    namespace, real_dtype = creation_context(xp, device, dtype)
+    namespace, device, real_dtype = infer_creation_context(
+        xp, device, dtype, wavelengths, orientations, phases
+    )
 
     grid_wl, grid_theta, grid_phi = (g.ravel() for g in np.meshgrid(wl, theta, phi, indexing="ij"))
     grid_sigma = np.repeat(sigmas, theta.size * phi.size)
@@ -509,7 +512,7 @@ def dog_bank(
         raise ValueError(f"ratio (centre σ / surround σ) must be in (0, 1), got {ratio!r}")
     truncate = check_positive(truncate, "truncate")
     size = _check_size(size) or 2 * _gaussian_radius(float(values.max()), truncate) + 1
-    namespace, real_dtype = creation_context(xp, device, dtype)
+    namespace, device, real_dtype = infer_creation_context(xp, device, dtype, sigmas)
     centre = _gaussian_stack(ratio * values, size, namespace, device, real_dtype)
     surround = _gaussian_stack(values, size, namespace, device, real_dtype)
     on = centre - surround

@@ -32,8 +32,8 @@ from ._backend import (
     asarray_on,
     check_positive,
     check_wavelengths,
-    creation_context,
     device_of,
+    infer_creation_context,
     shape_tuple,
     to_numpy,
 )
@@ -52,8 +52,13 @@ Size = int | Sequence[int]
 Polarity = Literal["bright", "dark"]
 
 
-def _params(xp: ModuleType, device: Any, dtype: Any, **values: Any) -> dict[str, Any]:
-    """Check that host parameters broadcast and move them to the device as ``shape + (1, 1)``."""
+def _params(
+    xp: ModuleType | None, device: Any, dtype: Any, **values: Any
+) -> tuple[ModuleType, Any, Any, dict[str, Any]]:
+    """Resolve the array library, device and dtype (from ``xp``/``device``/``dtype`` or from
+    array-valued parameters), check that the parameters broadcast, and move them to the device
+    shaped ``shape + (1, 1)``."""
+    namespace, device, real_dtype = infer_creation_context(xp, device, dtype, *values.values())
     arrays = {name: as_parameter_array(value, name) for name, value in values.items()}
     try:
         np.broadcast_shapes(*(a.shape for a in arrays.values()))
@@ -69,10 +74,12 @@ def _params(xp: ModuleType, device: Any, dtype: Any, **values: Any) -> dict[str,
         arrays[name + "_cos"] = np.round(np.cos(angle), 15)
         arrays[name + "_sin"] = np.round(np.sin(angle), 15)
     moved = {
-        name: xp.reshape(asarray_on(xp, a, device=device, dtype=dtype), (*a.shape, 1, 1))
+        name: namespace.reshape(
+            asarray_on(namespace, a, device=device, dtype=real_dtype), (*a.shape, 1, 1)
+        )
         for name, a in arrays.items()
     }
-    return moved
+    return namespace, device, real_dtype, moved
 
 
 def _check_contrast(contrast: Any, name: str = "contrast") -> None:
@@ -174,11 +181,10 @@ def grating(
     check_wavelengths(wavelength)
     _check_contrast(contrast)
     _check_mean(mean)
-    namespace, real_dtype = creation_context(xp, device, dtype)
-    p = _params(
-        namespace,
+    namespace, device, real_dtype, p = _params(
+        xp,
         device,
-        real_dtype,
+        dtype,
         wavelength=wavelength,
         orientation=orientation,
         phase=phase,
@@ -252,11 +258,10 @@ def plaid(
     _check_contrast(contrast)
     _check_mean(mean)
     _check_contrast(mask_contrast, "mask_contrast")
-    namespace, real_dtype = creation_context(xp, device, dtype)
-    p = _params(
-        namespace,
+    namespace, device, real_dtype, p = _params(
+        xp,
         device,
-        real_dtype,
+        dtype,
         wavelength=wavelength,
         orientation=orientation,
         phase=phase,
@@ -352,11 +357,10 @@ def bar(
     _check_contrast(contrast)
     _check_mean(mean)
     sign = _signed(polarity)
-    namespace, real_dtype = creation_context(xp, device, dtype)
-    p = _params(
-        namespace,
+    namespace, device, real_dtype, p = _params(
+        xp,
         device,
-        real_dtype,
+        dtype,
         orientation=orientation,
         width=width,
         position=position,
@@ -421,11 +425,10 @@ def step_edge(
     _check_contrast(contrast)
     _check_mean(mean)
     sign = _signed(polarity)
-    namespace, real_dtype = creation_context(xp, device, dtype)
-    p = _params(
-        namespace,
+    namespace, device, real_dtype, p = _params(
+        xp,
         device,
-        real_dtype,
+        dtype,
         orientation=orientation,
         position=position,
         contrast=contrast,
