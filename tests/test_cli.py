@@ -342,3 +342,21 @@ def test_cli_reaches_torch_only_through_the_torch_subpackage():
     probe = "import sys, v1pushpull.cli; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_evaluate_warns_on_an_unfinished_run_and_records_its_epoch(two_runs, tmp_path, capsys):
+    import torch
+
+    from v1pushpull.torch.training import load_checkpoint
+
+    # the checkpoint of a run planned for 5 epochs, interrupted after 3 (no model.pt yet)
+    state = load_checkpoint(two_runs / "none" / "checkpoint.pt")
+    state["metadata"]["epochs"] = 5
+    run = tmp_path / "unfinished"
+    run.mkdir()
+    torch.save(state, run / "checkpoint.pt")
+    main(["evaluate", str(run), "--corruptions", "contrast_poisson"])
+    captured = capsys.readouterr()
+    assert "unfinished run" in captured.err and "3 of 5 epochs" in captured.err
+    assert "(epoch 3)" in captured.out
+    assert xr.open_dataset(run / "robustness.nc").attrs["epoch"] == 3

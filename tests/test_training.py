@@ -502,3 +502,26 @@ def test_error_rate_checks_shapes():
         error_rate(torch.nn.Identity(), np.zeros((3, 1, 4, 4)), np.zeros(2))
     with pytest.raises(ValueError, match="batch_size=0"):
         error_rate(torch.nn.Identity(), np.zeros((3, 1, 4, 4)), np.zeros(3), batch_size=0)
+
+
+def test_evaluate_discards_cached_results_of_other_weights(trained_lenet, tmp_path, capsys):
+    import copy
+
+    out = tmp_path / "r.nc"
+    first = evaluate(trained_lenet[0], "digits", out=out, epoch=4, progress=False)
+    assert first.attrs["epoch"] == 4 and len(first.attrs["weights_sha256"]) == 64
+    # the "same run trained further": other weights, same architecture and settings
+    changed = copy.deepcopy(trained_lenet[0])
+    with torch.no_grad():
+        for parameter in changed.parameters():
+            parameter.mul_(0.5)
+    fresh = evaluate(changed, "digits", progress=False)
+    cached = evaluate(changed, "digits", out=out, epoch=5, progress=True)
+    assert "other weights (epoch 4)" in capsys.readouterr().err
+    assert float(cached.clean_error) == float(fresh.clean_error)
+    np.testing.assert_array_equal(cached.error, fresh.error)
+    assert cached.attrs["epoch"] == 5
+    import xarray as xr
+
+    assert xr.open_dataset(out).attrs["weights_sha256"] == fresh.attrs["weights_sha256"]
+    assert fresh.attrs["weights_sha256"] != first.attrs["weights_sha256"]

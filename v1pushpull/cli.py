@@ -231,6 +231,14 @@ def _evaluate(args: argparse.Namespace) -> None:
     from .torch.training import evaluate
 
     model, metadata = _load_model(args)
+    trained, planned = metadata.get("trained_epochs"), metadata.get("epochs")
+    if trained is not None and planned is not None and trained < planned:
+        print(
+            f"warning: {args.run} is an unfinished run: its checkpoint has {trained} of "
+            f"{planned} epochs; evaluating these half-trained weights (finish it with the same "
+            "`v1pushpull train` command, then evaluate again)",
+            file=sys.stderr,
+        )
     dataset = metadata["dataset"]
     _check_data(dataset, args.data_root)
     out = args.out
@@ -253,6 +261,7 @@ def _evaluate(args: argparse.Namespace) -> None:
             batch_size=args.batch_size,
             device=args.device,
             seed=args.seed,
+            epoch=trained,
         )
     except FileNotFoundError as error:
         raise CommandError(f"{error}. {_DATA_HELP.get(dataset, '')}") from error
@@ -358,8 +367,11 @@ def comparison_table(
 
 
 def _format_results(results: xr.Dataset) -> str:
+    epoch = results.attrs.get("epoch")
     lines = [
-        f"{results.attrs.get('model', 'model')}: clean error {float(results.clean_error):.2f} %"
+        f"{results.attrs.get('model', 'model')}"
+        + ("" if epoch is None else f" (epoch {epoch})")
+        + f": clean error {float(results.clean_error):.2f} %"
     ]
     for corruption in results["corruption"].values.tolist():
         errors = results["error"].sel(corruption=corruption).values

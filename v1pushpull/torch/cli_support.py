@@ -52,7 +52,9 @@ def load_model(
         The architecture of :func:`v1pushpull.torch.models.build_model` with the weights
         loaded strictly, on the CPU.
     metadata : dict
-        The run's metadata with the overrides applied.
+        The run's metadata with the overrides applied and, for a file of
+        :func:`~v1pushpull.torch.training.train`, ``"trained_epochs"``: the epochs the weights
+        have seen (a ``checkpoint.pt`` of an unfinished run holds fewer than ``"epochs"``).
 
     Raises
     ------
@@ -85,6 +87,10 @@ def load_model(
         raise ValueError(f"{str(path)!r} is not a checkpoint of v1pushpull or of [S20]")
     if "model" in saved:
         state, metadata = saved["model"], dict(saved.get("metadata", {}))
+        # model.pt is written only at the end: it has seen all its epochs
+        trained = saved.get("epoch", metadata.get("epochs"))
+        if trained is not None:
+            metadata["trained_epochs"] = int(trained)
     elif "state_dict" in saved:  # the authors' release
         state, metadata = saved["state_dict"], {}
     else:
