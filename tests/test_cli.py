@@ -360,3 +360,16 @@ def test_evaluate_warns_on_an_unfinished_run_and_records_its_epoch(two_runs, tmp
     assert "unfinished run" in captured.err and "3 of 5 epochs" in captured.err
     assert "(epoch 3)" in captured.out
     assert xr.open_dataset(run / "robustness.nc").attrs["epoch"] == 3
+
+
+def test_train_refuses_fewer_epochs_than_the_checkpoint_naming_the_options(
+    tmp_path, capsys, one_thread
+):
+    common = ["train", "--dataset", "digits", "--arch", "lenet-d", "--out", str(tmp_path)]
+    main([*common, "--epochs", "1", "--batch-size", "64"])
+    capsys.readouterr()
+    error = fail([*common, "--epochs", "2", "--batch-size", "64", "--pushpull", "first"], capsys)
+    assert "another run" in error and "--restart" in error and "resume=False" not in error
+    main([*common, "--epochs", "2", "--batch-size", "64"])
+    error = fail([*common, "--epochs", "1", "--batch-size", "64"], capsys)
+    assert "already at epoch 2; pass --epochs >= 2 or --restart" in error

@@ -97,6 +97,28 @@ def test_learning_rate_follows_the_step_schedule():
     np.testing.assert_allclose(history.lr.values, [0.05, 0.05, 0.005, 0.005, 5e-4, 5e-4])
 
 
+def test_resuming_with_more_epochs_follows_the_longer_schedule(tmp_path):
+    common = {"recipe": "lenet", "progress": False, "seed": 1}
+    fresh = train(build_model("lenet-d"), tiny_loader(16), epochs=6, **common)
+    train(build_model("lenet-d"), tiny_loader(16), epochs=3, out_dir=tmp_path, **common)
+    grown = train(build_model("lenet-d"), tiny_loader(16), epochs=6, out_dir=tmp_path, **common)
+    # epochs 0-2 ran under the 3-epoch schedule (milestones 1, 2), epochs 3-5 under the 6-epoch
+    # one (milestones 2, 4), at the rates a fresh 6-epoch run has there
+    np.testing.assert_allclose(grown.lr.values[:3], [0.1, 0.01, 0.001])
+    np.testing.assert_allclose(grown.lr.values[3:], fresh.lr.values[3:])
+    np.testing.assert_allclose(fresh.lr.values, [0.1, 0.1, 0.01, 0.01, 0.001, 0.001])
+
+
+def test_resuming_with_fewer_epochs_than_the_checkpoint_is_refused(tmp_path):
+    common = {"recipe": "lenet", "progress": False, "out_dir": tmp_path}
+    train(build_model("lenet-d"), tiny_loader(16), epochs=3, **common)
+    with pytest.raises(ValueError, match="already at epoch 3; pass epochs >= 3"):
+        train(build_model("lenet-d"), tiny_loader(16), epochs=2, **common)
+    from v1pushpull.torch.training import load_checkpoint
+
+    assert load_checkpoint(tmp_path)["metadata"]["epochs"] == 3  # model.pt left as it was
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

@@ -134,6 +134,20 @@ def _check_data(dataset: str, data_root: Path | None) -> None:
         raise CommandError(f"--data-root {str(data_root)!r} is not a folder. {_DATA_HELP[dataset]}")
 
 
+# the keyword arguments of the Python API that errors name, as the command's options
+_OPTION_NAMES = (
+    ("resume=False", "--restart"),
+    ("epochs >= ", "--epochs >= "),
+    ("out_dir=", "--out "),
+)
+
+
+def _option_names(message: str) -> str:
+    for keyword, option in _OPTION_NAMES:
+        message = message.replace(keyword, option)
+    return message
+
+
 def _train(args: argparse.Namespace) -> None:
     from .torch.cli_support import end_distributed
     from .torch.data import make_loaders, normalization
@@ -202,7 +216,7 @@ def _train(args: argparse.Namespace) -> None:
             normalization=normalization(args.dataset),
         )
     except ValueError as error:
-        raise CommandError(str(error)) from error
+        raise CommandError(_option_names(str(error))) from error
     if rank == 0:
         (args.out / "run.json").write_text(json.dumps(metadata, indent=2) + "\n")
         last = history.isel(epoch=-1)

@@ -448,6 +448,42 @@ def _resolve_recipe(
     return dataclasses.replace(recipe, **changes) if changes else recipe
 
 
+def _follow_schedule(
+    scheduler: torch.optim.lr_scheduler.MultiStepLR,
+    optimizer: torch.optim.Optimizer,
+    schedule: Recipe,
+    epoch: int,
+) -> None:
+    """Make a scheduler loaded from a checkpoint follow ``schedule`` from ``epoch`` on.
+
+    The loaded state carries the milestones, γ and rate of the schedule the run started with;
+    a rerun with more epochs stretches the milestones (:meth:`Recipe.scaled`), so they and the
+    current rate are rebuilt, as a fresh run of the new length would have them at ``epoch``.
+    An unchanged schedule keeps the loaded state, so that a resumed run stays bit-identical.
+    """
+    from collections import Counter
+
+    milestones = Counter(schedule.milestones)
+    base_lrs = [schedule.lr] * len(optimizer.param_groups)
+    if (
+        scheduler.milestones == milestones
+        and scheduler.gamma == schedule.gamma
+        and list(scheduler.base_lrs) == base_lrs
+    ):
+        return
+    lr = schedule.lr
+    for milestone in schedule.milestones:
+        if milestone <= epoch:
+            lr *= schedule.gamma  # the repeated product MultiStepLR computes
+    scheduler.milestones = milestones
+    scheduler.gamma = schedule.gamma
+    scheduler.base_lrs = base_lrs
+    scheduler.last_epoch = epoch
+    for group in optimizer.param_groups:
+        group["initial_lr"] = schedule.lr
+        group["lr"] = lr
+
+
 def train(
     model: nn.Module,
     train_loader: Iterable,
@@ -505,8 +541,11 @@ def train(
     resume : bool
         Continue from ``out_dir/checkpoint.pt`` if it exists (model, optimizer, scheduler,
         gradient scaler, random states, history); the run then ends with the same weights as
-        an uninterrupted one. Its metadata and seed must match this call's; the number of
-        epochs may grow. False starts afresh and overwrites it.
+        an uninterrupted one. Its metadata and seed must match this call's. The number of
+        epochs may grow: the learning-rate schedule is then rebuilt for the new length (the
+        milestones stretched, the rate that of a fresh run of that length at the resumed
+        epoch); it may not fall below the checkpoint's epoch. False starts afresh and
+        overwrites it.
     progress : bool
         Show a tqdm bar per epoch (rank 0 only).
     metadata : mapping or None
@@ -528,7 +567,7 @@ def train(
     ------
     ValueError
         If the recipe, an override, ``seed`` or ``device`` is not valid, or ``out_dir`` holds
-        the checkpoint of a run with other metadata or seed.
+        the checkpoint of a run with other metadata or seed, or one already past ``epochs``.
     TypeError
         If ``recipe`` is neither a name nor a :class:`Recipe`.
 
@@ -597,13 +636,19 @@ def train(
                 f"out_dir={str(out_path)!r} holds the checkpoint of another run (stored vs "
                 f"requested: {clashes}); choose another out_dir or pass resume=False"
             )
+        start_epoch = int(state["epoch"])
+        if start_epoch > schedule.epochs:
+            raise ValueError(
+                f"out_dir={str(out_path)!r}: the checkpoint is already at epoch {start_epoch}; "
+                f"pass epochs >= {start_epoch} or resume=False"
+            )
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
+        _follow_schedule(scheduler, optimizer, schedule, start_epoch)
         scaler.load_state_dict(state["scaler"])
         _set_rng_state(state["rng"])
         history = {k: list(v) for k, v in state["history"].items()}
-        start_epoch = int(state["epoch"])
 
     loss_function = nn.CrossEntropyLoss()
     normalize = _normalizer(normalization, device)
