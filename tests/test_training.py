@@ -503,6 +503,20 @@ def test_evaluate_adds_no_alexnet_metrics_outside_cifar10():
     assert "mCE" not in results and "CE" not in results
 
 
+def test_severities_of_the_mnist_protocol_index_its_levels():
+    images = np.full((4, 1, 8, 8), 0.8, dtype=np.float32)
+    data = (images, np.zeros(4, dtype=np.int64))
+    noise = evaluate(_Brightness(), data, ["additive_gaussian_noise"], [2], progress=False)
+    np.testing.assert_allclose(noise.level, [[MNIST_PROTOCOL["additive_gaussian_noise"][1]]])
+    contrast = evaluate(_Brightness(), data, ["contrast_poisson", "fog"], [1, 3], progress=False)
+    np.testing.assert_allclose(contrast.level.sel(corruption="contrast_poisson"), [0.5, 0.3])
+    np.testing.assert_allclose(contrast.level.sel(corruption="fog"), [1, 3])
+    with pytest.raises(ValueError, match=r"severities \[5\] are not valid.*1\.\.4"):
+        evaluate(_Brightness(), data, ["contrast_poisson"], [1, 5], progress=False)
+    with pytest.raises(ValueError, match="additive_gaussian_noise"):
+        evaluate(_Brightness(), data, ["gausian_noise"], progress=False)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [

@@ -108,7 +108,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--out", type=Path, help="netCDF file (default RUN/robustness.nc)")
     evaluate.add_argument("--name", help="model label for tables and figures")
     evaluate.add_argument("--corruptions", nargs="+", help="corruption names (default: all)")
-    evaluate.add_argument("--severities", nargs="+", type=int, help="CIFAR-10-C severities")
+    evaluate.add_argument(
+        "--severities",
+        nargs="+",
+        type=int,
+        help="severities 1-5 of the CIFAR-10-C corruptions; for additive_gaussian_noise and "
+        "contrast_poisson, indices 1-4 into the levels of [S20] (default: all)",
+    )
     evaluate.add_argument("--batch-size", type=int, default=500)
     common(evaluate)
 

@@ -860,6 +860,29 @@ def _clean_test_set(
     return datasets.load_cifar10(data_root, "test")
 
 
+def _levels_at(name: str, severities: Sequence[int]) -> tuple[float, ...]:
+    """The corruption parameters of ``name`` at severities 1, 2, ...
+
+    CIFAR-10-C corruptions take the severity itself (1-5); the corruptions of the MNIST
+    protocol take the level of :data:`MNIST_PROTOCOL` at that position (severity 2 of
+    ``additive_gaussian_noise`` is the variance 0.1, not 2).
+    """
+    top = len(MNIST_PROTOCOL[name]) if name in MNIST_PROTOCOL else 5
+    bad = [s for s in severities if isinstance(s, bool) or int(s) != s or not 1 <= s <= top]
+    if bad:
+        meaning = (
+            f"indices into its levels {MNIST_PROTOCOL[name]} ({_LEVEL_MEANING[name]})"
+            if name in MNIST_PROTOCOL
+            else "CIFAR-10-C severities"
+        )
+        raise ValueError(
+            f"severities {bad} are not valid for {name!r}: expected integers in 1..{top}, {meaning}"
+        )
+    if name in MNIST_PROTOCOL:
+        return tuple(MNIST_PROTOCOL[name][int(s) - 1] for s in severities)
+    return tuple(float(s) for s in severities)
+
+
 def _levels_by_corruption(
     dataset: Any,
     corruptions: Sequence[str] | Mapping[str, Sequence[float]] | None,
@@ -891,7 +914,7 @@ def _levels_by_corruption(
             for name in corruptions
         }
     else:
-        levels = {str(name): tuple(float(s) for s in severities) for name in corruptions}
+        levels = {str(name): _levels_at(str(name), severities) for name in corruptions}
     if not levels:
         raise ValueError("corruptions is empty; expected at least one corruption")
     counts = {len(v) for v in levels.values()}
@@ -900,6 +923,16 @@ def _levels_by_corruption(
             f"every corruption needs the same, non-zero number of levels, got "
             f"{ {name: len(v) for name, v in levels.items()} }"
         )
+    if dataset != "cifar10":
+        from ..corruptions import CORRUPTIONS
+
+        unknown = sorted(set(levels) - set(MNIST_PROTOCOL) - set(CORRUPTIONS))
+        if unknown:
+            raise ValueError(
+                f"unknown corruptions {unknown}; expected the MNIST protocol of [S20] "
+                f"{list(MNIST_PROTOCOL)} or the CIFAR-10-C corruptions {list(CORRUPTIONS)} "
+                "(generated on the fly)"
+            )
     if dataset == "cifar10":
         from ..datasets import CIFAR10C_CORRUPTIONS
 
@@ -1016,8 +1049,10 @@ def evaluate(
         ``"contrast_poisson"``: contrast factors). None: all of CIFAR-10-C for ``"cifar10"``,
         the MNIST protocol of [S20] (:data:`MNIST_PROTOCOL`) for ``"digits"`` and ``"mnist"``.
     severities : sequence of int or None
-        Severities for a sequence of names. None: 1–5, except for the two corruptions of
-        :data:`MNIST_PROTOCOL`, which take the levels of [S20].
+        Severities for a sequence of names: 1–5 for the CIFAR-10-C corruptions; for the two
+        corruptions of :data:`MNIST_PROTOCOL`, indices 1–4 into their levels of [S20]
+        (severity 1 of ``"additive_gaussian_noise"`` is the variance 0.01). None: 1–5, or
+        all four levels of [S20] for the MNIST protocol.
     data_root : str, path-like or None
         Folder of the MNIST / CIFAR-10 / CIFAR-10-C files.
     out : str, path-like or None
