@@ -93,6 +93,39 @@ def test_hwhh_of_von_mises_matches_the_closed_form(kappa, preferred):
     assert float(zero) == pytest.approx(von_mises_hwhh(kappa), abs=2e-4)
 
 
+@pytest.mark.parametrize("kappa", [3.0, 11.5])  # HWHH ≈ 20° and ≈ 10°
+@pytest.mark.parametrize("count", [24, 36])
+def test_spline_hwhh_does_not_depend_on_the_sampling_density(kappa, count):
+    # a studies' tuning curve is sampled every 5-7.5°; the width must not move with the grid
+    theta = np.linspace(0, math.pi, count, endpoint=False)
+    curve = orientation_curve(von_mises(theta, 1.0, 0.21, kappa), theta)
+    spline = float(half_width_at_half_height(curve, baseline="zero"))
+    assert math.degrees(abs(spline - von_mises_hwhh(kappa))) < 0.15
+    # linear interpolation between samples is biased by far more
+    linear = float(half_width_at_half_height(curve, baseline="zero", interpolation="linear"))
+    assert abs(linear - von_mises_hwhh(kappa)) > 2 * abs(spline - von_mises_hwhh(kappa))
+
+
+def test_spline_hwhh_finds_a_peak_between_samples():
+    # the peak 3.75° from the nearest samples: the sample maximum understates the half height
+    theta = np.linspace(0, math.pi, 24, endpoint=False)
+    curve = orientation_curve(von_mises(theta, 1.0, math.radians(3.75), 11.5), theta)
+    measured = float(half_width_at_half_height(curve, baseline="zero"))
+    assert measured == pytest.approx(von_mises_hwhh(11.5), abs=math.radians(0.15))
+
+
+def test_spline_hwhh_rejects_too_few_or_repeated_orientations():
+    curve = orientation_curve(np.array([1.0, 0.5, 0.2]), np.array([0.0, 1.0, 2.0]))
+    with pytest.raises(ValueError, match="at least 4 distinct"):
+        half_width_at_half_height(curve)
+    assert math.isfinite(float(half_width_at_half_height(curve, interpolation="linear")))
+    repeated = orientation_curve(np.array([1.0, 0.5, 0.2, 0.1, 0.9]), np.array([0, 1, 2, 3, 0.0]))
+    with pytest.raises(ValueError, match="distinct"):
+        half_width_at_half_height(repeated)
+    with pytest.raises(ValueError, match="interpolation"):
+        half_width_at_half_height(curve, interpolation="cubic")
+
+
 def test_hwhh_of_a_gaussian_is_sigma_sqrt_2ln2_in_any_sample_order():
     sigma = math.radians(12.0)
     distance = np.angle(np.exp(2j * (THETA - 1.0))) / 2

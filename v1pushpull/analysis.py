@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import numpy as np
+import scipy.interpolate
 import scipy.optimize
 import xarray as xr
 
@@ -441,9 +442,7 @@ def _crossing_offset(
     return math.nan
 
 
-def _hwhh_1d(values: np.ndarray, angles: np.ndarray, period: float, baseline: str) -> float:
-    if not np.all(np.isfinite(values)):
-        return math.nan
+def _hwhh_linear(values: np.ndarray, angles: np.ndarray, period: float, baseline: str) -> float:
     peak = int(np.argmax(values))
     top = float(values[peak])
     bottom = float(values.min()) if baseline == "min" else 0.0
@@ -455,20 +454,76 @@ def _hwhh_1d(values: np.ndarray, angles: np.ndarray, period: float, baseline: st
     return 0.5 * (right + left)
 
 
+#: Points of the fine grid per sample interval on which the spline HWHH is evaluated: the
+#: linear interpolation between them is then exact to ~1e-4 of a sample spacing.
+_SPLINE_OVERSAMPLING = 64
+
+
+def _hwhh_spline(values: np.ndarray, angles: np.ndarray, period: float, baseline: str) -> float:
+    closed = np.append(angles, angles[0] + period)
+    spline = scipy.interpolate.CubicSpline(
+        closed, np.append(values, values[0]), bc_type="periodic", extrapolate="periodic"
+    )
+    # the peak between samples: the largest of the samples and the spline's local maxima
+    extrema = spline.derivative().roots(extrapolate=False)
+    candidates = np.concatenate([angles, extrema[(extrema >= closed[0]) & (extrema < closed[-1])]])
+    candidate_values = spline(candidates)
+    peak = float(candidates[int(np.argmax(candidate_values))])
+    top = float(np.max(candidate_values))
+    # the baseline from the samples: a spline through a rectified curve dips below its zeros
+    bottom = float(values.min()) if baseline == "min" else 0.0
+    if top <= bottom:
+        return math.nan
+    level = bottom + 0.5 * (top - bottom)
+    steps = _SPLINE_OVERSAMPLING * values.size
+    offsets = np.arange(steps + 1) * (period / steps)
+
+    def crossing(direction: int) -> float:
+        fine = spline(peak + direction * offsets)
+        below = np.flatnonzero(fine <= level)
+        if below.size == 0:
+            return math.nan
+        i = int(below[0])
+        fraction = (fine[i - 1] - level) / (fine[i - 1] - fine[i])
+        return float(offsets[i - 1] + fraction * (offsets[i] - offsets[i - 1]))
+
+    return 0.5 * (crossing(+1) + crossing(-1))
+
+
+def _hwhh_1d(
+    values: np.ndarray, angles: np.ndarray, period: float, baseline: str, interpolation: str
+) -> float:
+    if not np.all(np.isfinite(values)):
+        return math.nan
+    if interpolation == "spline":
+        return _hwhh_spline(values, angles, period, baseline)
+    return _hwhh_linear(values, angles, period, baseline)
+
+
 def half_width_at_half_height(
     curve: xr.DataArray,
     dim: str = "orientation",
     *,
     period: float = math.pi,
     baseline: Baseline = "min",
+    interpolation: Literal["spline", "linear"] = "spline",
 ) -> xr.DataArray:
     """Half-width at half-height (HWHH) of an orientation tuning curve, on the circular domain.
 
-    From the largest sample, the curve is followed in both directions (wrapping around the
-    period) to the first sample at or below the half height; the crossing is found by linear
-    interpolation between that sample and the one before. The HWHH is half the angular distance
-    between the two crossings, so it does not depend on where between two samples the true peak
-    lies.
+    With ``interpolation="spline"`` (default) the samples are interpolated by a periodic cubic
+    spline; the peak is the spline's maximum (between samples, where the true peak lies
+    between them), and the half-height crossings on either side are found on the spline. The
+    estimate then hardly depends on the sampling density: a curve sampled every 5–10° gives
+    the same HWHH to a few hundredths of a degree for smooth tuning, where linear
+    interpolation between samples is biased by up to a few tenths of a degree (it
+    overestimates the width of a curve that is concave near its half height).
+
+    With ``interpolation="linear"``, from the largest sample the curve is followed in both
+    directions (wrapping around the period) to the first sample at or below the half height;
+    the crossing is found by linear interpolation between that sample and the one before.
+
+    In both cases the HWHH is half the angular distance between the two crossings, so it does
+    not depend on where the peak lies relative to the samples.
 
     Parameters
     ----------
@@ -479,8 +534,11 @@ def half_width_at_half_height(
     period : float, optional
         Period of the tuning in rad (default π).
     baseline : {"min", "zero"}, optional
-        Half height is measured above the curve's minimum (default; the convention of
+        Half height is measured above the curve's smallest sample (default; the convention of
         bandwidths measured on curves with a spontaneous rate, [DV82]_) or above zero.
+    interpolation : {"spline", "linear"}, optional
+        Periodic cubic spline (default; needs at least 4 distinct orientations) or linear
+        interpolation between samples.
 
     Returns
     -------
@@ -492,31 +550,51 @@ def half_width_at_half_height(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions, ``period`` is not positive or ``baseline`` is
-        unknown.
+        If ``dim`` is not one of its dimensions, ``period`` is not positive, ``baseline`` or
+        ``interpolation`` is unknown, or ``interpolation="spline"`` and the curve has fewer
+        than 4 orientations or repeats one (modulo the period).
 
     Examples
     --------
+    A von Mises curve ``exp(κ(cos 2θ − 1))`` has HWHH ``arccos(1 − ln 2/κ)/2`` above zero;
+    sampled every 7.5°, its HWHH is recovered to 0.001 rad (0.06°):
+
     >>> import numpy as np
     >>> from v1pushpull.analysis import half_width_at_half_height, tuning_curve
-    >>> theta = np.linspace(0, np.pi, 180, endpoint=False)
-    >>> triangle = np.clip(1 - np.abs(theta - np.pi / 2) / 0.4, 0, None)
-    >>> round(float(half_width_at_half_height(tuning_curve(triangle, {"orientation": theta}))), 6)
-    0.2
+    >>> theta = np.linspace(0, np.pi, 24, endpoint=False)
+    >>> curve = tuning_curve(np.exp(4 * (np.cos(2 * (theta - 0.3)) - 1)), {"orientation": theta})
+    >>> measured = float(half_width_at_half_height(curve, baseline="zero"))
+    >>> bool(abs(measured - np.arccos(1 - np.log(2) / 4) / 2) < 1e-3)
+    True
     """
     _check_dim(curve, dim)
     period = _check_period(period)
     if baseline not in ("min", "zero"):
         raise ValueError(f"baseline must be 'min' or 'zero', got {baseline!r}")
+    if interpolation not in ("spline", "linear"):
+        raise ValueError(f"interpolation must be 'spline' or 'linear', got {interpolation!r}")
     ordered = _sorted_on_circle(curve, dim, period)
+    angles = ordered[dim].values
+    if interpolation == "spline" and (angles.size < 4 or np.any(np.diff(angles) <= 0)):
+        raise ValueError(
+            f"interpolation='spline' needs at least 4 distinct orientations (mod {period:g} "
+            f"rad) along {dim!r}, got {angles.size} values {np.round(angles, 4).tolist()[:8]}"
+        )
     result = xr.apply_ufunc(
         _hwhh_1d,
         ordered,
         input_core_dims=[[dim]],
         vectorize=True,
-        kwargs={"angles": ordered[dim].values, "period": period, "baseline": baseline},
+        kwargs={
+            "angles": angles,
+            "period": period,
+            "baseline": baseline,
+            "interpolation": interpolation,
+        },
     )
-    return _with_units(result, "hwhh", "rad", baseline=baseline, period=period)
+    return _with_units(
+        result, "hwhh", "rad", baseline=baseline, period=period, interpolation=interpolation
+    )
 
 
 def orientation_selectivity_index(
