@@ -373,3 +373,14 @@ def test_train_refuses_fewer_epochs_than_the_checkpoint_naming_the_options(
     main([*common, "--epochs", "2", "--batch-size", "64"])
     error = fail([*common, "--epochs", "1", "--batch-size", "64"], capsys)
     assert "already at epoch 2; pass --epochs >= 2 or --restart" in error
+
+
+def test_train_on_digits_uses_the_digits_recipe_and_warns_near_chance(tmp_path, capsys, one_thread):
+    from v1pushpull.torch.training import load_checkpoint
+
+    # a learning rate too small to move the weights: the error stays at chance (90 %)
+    main(["train", "--arch", "lenet-d", "--out", str(tmp_path), "--epochs", "1", "--lr", "1e-6"])
+    captured = capsys.readouterr()
+    assert "near chance" in captured.err and "lower --lr" in captured.err
+    metadata = load_checkpoint(tmp_path)["metadata"]
+    assert metadata["batch_size"] == 32 and "batch_size=32" in metadata["recipe"]

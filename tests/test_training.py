@@ -88,6 +88,18 @@ def test_scaled_recipe_keeps_the_milestones_at_the_same_fractions():
     assert RECIPES["lenet"].scaled(1).milestones == ()  # nothing left to decay within 1 epoch
 
 
+def test_digits_recipe_is_the_studies_lr_and_batch_the_others_the_papers():
+    from v1pushpull.torch.training import recipe_for
+
+    digits = recipe_for("lenet", "digits")
+    assert (digits.lr, digits.batch_size) == (0.02, 32)
+    assert digits.milestones == RECIPES["lenet"].milestones
+    assert recipe_for("resnet", "cifar10") == RECIPES["resnet"]
+    assert recipe_for("lenet", "mnist") == RECIPES["lenet"]
+    with pytest.raises(ValueError, match="family='vgg'"):
+        recipe_for("vgg", "digits")
+
+
 def test_learning_rate_follows_the_step_schedule():
     model = build_model("lenet-d")
     history = train(
