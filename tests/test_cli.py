@@ -384,3 +384,33 @@ def test_train_on_digits_uses_the_digits_recipe_and_warns_near_chance(tmp_path, 
     assert "near chance" in captured.err and "lower --lr" in captured.err
     metadata = load_checkpoint(tmp_path)["metadata"]
     assert metadata["batch_size"] == 32 and "batch_size=32" in metadata["recipe"]
+
+
+def _result(errors, clean, model):
+    return xr.Dataset(
+        {"error": (("corruption", "severity"), errors), "clean_error": clean},
+        coords={"corruption": ["noise", "blur"], "severity": [1, 2]},
+        attrs={"model": model},
+    )
+
+
+def test_compare_keeps_ce_when_only_the_relative_score_is_undefined(tmp_path, capsys):
+    # the baseline's blur errors equal its clean error: its rCE denominator is zero there
+    baseline = _result([[20.0, 40.0], [10.0, 10.0]], 10.0, "plain")
+    other = _result([[10.0, 20.0], [15.0, 25.0]], 5.0, "pp")
+    with pytest.warns(
+        UserWarning, match=r"rCE is undefined \(NaN\) for the corruptions \['blur'\]"
+    ):
+        table = comparison_table([baseline, other], ["plain", "pp"])
+    np.testing.assert_allclose(table.CE_vs_baseline.sel(run="plain"), [100.0, 100.0])
+    np.testing.assert_allclose(table.CE_vs_baseline.sel(run="pp"), [50.0, 200.0])
+    assert float(table.mCE_vs_baseline.sel(run="pp")) == pytest.approx(125.0)
+    assert np.isnan(float(table.relative_mCE_vs_baseline.sel(run="pp")))
+    files = []
+    for result in (baseline, other):
+        files.append(str(tmp_path / f"{result.attrs['model']}.nc"))
+        result.to_netcdf(files[-1])
+    main(["compare", *files, "--out", str(tmp_path / "cmp")])
+    captured = capsys.readouterr()
+    assert "note: rCE is undefined" in captured.err and "'plain'" in captured.err
+    assert "125.00" in captured.out

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -340,8 +341,13 @@ def comparison_table(
         corruptions and severities), ``corruption_error`` (%, per corruption, mean over
         severities), ``CE_vs_baseline`` and ``mCE_vs_baseline`` / ``relative_mCE_vs_baseline``
         (×100, baseline = 100, :func:`v1pushpull.robustness.robustness_metrics` with the
-        baseline as reference) and, where the inputs carry them, the AlexNet-normalised
-        ``mCE`` and ``relative_mCE``.
+        baseline as reference; NaN only where the baseline's denominator is zero) and, where
+        the inputs carry them, the AlexNet-normalised ``mCE`` and ``relative_mCE``.
+
+    Warns
+    -----
+    UserWarning
+        When a relative score is NaN because the baseline's denominator is zero.
 
     Raises
     ------
@@ -377,6 +383,7 @@ def comparison_table(
                 f"{labels[baseline]!r}"
             )
     rows = []
+    reference_core = reference[["error", "clean_error"]].assign_attrs(model=labels[baseline])
     for result in results:
         core = result[["error", "clean_error"]]
         corruption_error = core["error"].mean("severity")
@@ -387,17 +394,15 @@ def comparison_table(
                 "corruption_error": corruption_error,
             }
         )
-        try:
-            relative = robustness_metrics(core, reference=reference[["error", "clean_error"]])
-        except ValueError:
-            # the baseline's corrupted errors equal its clean error: no relative score
-            relative = None
+        # a zero denominator (e.g. the baseline's corrupted errors equal its clean error)
+        # makes only that score NaN, with a UserWarning that says why
+        relative = robustness_metrics(core, reference=reference_core)
         for name, source in (
             ("CE_vs_baseline", "CE"),
             ("mCE_vs_baseline", "mCE"),
             ("relative_mCE_vs_baseline", "relative_mCE"),
         ):
-            row[name] = relative[source] if relative is not None else np.nan
+            row[name] = relative[source]
         if "mCE" in result:
             row["mCE"] = result["mCE"]
             row["relative_mCE"] = result["relative_mCE"]
@@ -542,9 +547,13 @@ def _compare(args: argparse.Namespace) -> None:
         if len(set(labels)) < len(labels):
             labels = [f"{label} ({p})" for label, p in zip(labels, args.results, strict=True)]
     try:
-        table = comparison_table(results, labels, baseline=args.baseline)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = comparison_table(results, labels, baseline=args.baseline)
     except ValueError as error:
-        raise CommandError(str(error)) from error
+        raise CommandError(_option_names(str(error))) from error
+    for message in dict.fromkeys(str(w.message) for w in caught):
+        print(f"note: {message}", file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     figure = plot_comparison(results, labels)
     figure.savefig(args.out / "comparison.png", dpi=120)

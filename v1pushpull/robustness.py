@@ -171,13 +171,16 @@ def robustness_metrics(
     ValueError
         If a variable or dimension is missing, error rates are not finite or outside
         [0, 100], severities repeat, the reference lacks a corruption or severity of
-        ``results``, a reference denominator is zero, or, for the AlexNet reference, the
-        severities are not 1–5 (a subset of 1–5 without ``partial=True``).
+        ``results``, or, for the AlexNet reference, the severities are not 1–5 (a subset of
+        1–5 without ``partial=True``).
 
     Warns
     -----
     UserWarning
-        If every error rate is at most 1 (fractions rather than percentages).
+        If every error rate is at most 1 (fractions rather than percentages), or a reference
+        denominator is zero for some corruption: its ``CE`` (reference errors summing to 0) or
+        ``rCE`` (reference errors equal to its clean error) is then NaN, and so is ``mCE`` or
+        ``relative_mCE``; the other scores are computed.
 
     Examples
     --------
@@ -248,13 +251,23 @@ def robustness_metrics(
     n_severities = model_error.sizes.get("severity", 1)
     model_rel = model_sum - n_severities * results["clean_error"]
     ref_rel = ref_sum - n_severities * reference["clean_error"]
-    if bool((ref_sum == 0).any()) or bool((ref_rel == 0).any()):
-        raise ValueError(
-            "reference errors (or reference errors minus its clean error) sum to zero for some "
-            "corruption; CE would divide by zero"
-        )
-    ce = 100.0 * model_sum / ref_sum
-    rce = 100.0 * model_rel / ref_rel
+    # A zero denominator leaves that score undefined for that corruption only: NaN there, the
+    # other scores stand (a reference whose corrupted errors equal its clean error has no rCE,
+    # but its CE is well defined).
+    for name, denominator, meaning in (
+        ("CE", ref_sum, "its errors sum to zero"),
+        ("rCE", ref_rel, "its errors equal its clean error"),
+    ):
+        zero = denominator["corruption"].values[(denominator == 0).values].tolist()
+        if zero:
+            warnings.warn(
+                f"{name} is undefined (NaN) for the corruptions {zero}: the reference "
+                f"{reference_name!r} divides by zero there ({meaning})",
+                UserWarning,
+                stacklevel=2,
+            )
+    ce = 100.0 * model_sum / ref_sum.where(ref_sum != 0)
+    rce = 100.0 * model_rel / ref_rel.where(ref_rel != 0)
     corruption_error = model_error.mean(sum_dims)
 
     definitions = {
@@ -278,8 +291,8 @@ def robustness_metrics(
         {
             "CE": ce.drop_vars([v for v in ce.coords if v != "corruption"]),
             "rCE": rce.drop_vars([v for v in rce.coords if v != "corruption"]),
-            "mCE": ce.mean("corruption"),
-            "relative_mCE": rce.mean("corruption"),
+            "mCE": ce.mean("corruption", skipna=False),
+            "relative_mCE": rce.mean("corruption", skipna=False),
             "corruption_error": corruption_error,
             "E_corr": corruption_error.mean("corruption"),
             "clean_error": results["clean_error"],
