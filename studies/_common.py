@@ -166,7 +166,12 @@ def run_study(
     return dataset
 
 
-def degrees_table(values: xr.DataArray, decimals: int = 1) -> str:
-    """A model × contrast (or similar) table of angles in degrees, as text."""
-    table = (values * 180.0 / math.pi).to_pandas()
-    return table.round(decimals).to_string()
+def degrees_table(values: xr.DataArray, decimals: int = 1, missing: str | None = None) -> str:
+    """A model × contrast (or similar) table of angles in degrees, as text.
+
+    ``missing`` replaces the NaN entries (e.g. ``"silent"`` for a cell that does not respond).
+    """
+    table = (values * 180.0 / math.pi).to_pandas().round(decimals)
+    if missing is not None:
+        table = table.astype(object).where(table.notna(), missing)
+    return table.to_string()

@@ -15,6 +15,11 @@ This study measures the HWHH of each model's orientation tuning at six contrasts
 summarises the spread of the widths by the contrast-invariance index ``(max − min)/mean`` of
 the HWHH. The HWHH is measured directly on the curve and, as a check, from von Mises fits.
 
+The thresholded Gabor cell does not respond at all at the lowest contrast (3 %: its optimal
+response stays below the threshold of 3 % of the full-contrast response), so its width there
+is undefined: the table marks it *silent*, the saved ``hwhh`` holds NaN, and the width ratio
+low/high takes the lowest contrast that evokes a response.
+
 Run it with ``python studies/contrast_invariance.py [--out DIR] [--quick]``.
 """
 
@@ -45,6 +50,8 @@ from v1pushpull.analysis import (
 from v1pushpull.plotting import curve_grid, width_against_contrast
 from v1pushpull.stimuli import grating
 
+#: Mark of a cell that does not respond at a contrast (its HWHH is undefined, NaN).
+SILENT = "silent"
 NOWAK_BARONE_RATIO = 0.76  # HWHH at low / high contrast, marmoset V1 (Nowak & Barone 2009)
 
 
@@ -110,7 +117,7 @@ def run(quick: bool = False) -> xr.Dataset:
 
 def summary(dataset: xr.Dataset) -> str:
     """HWHH per model and contrast, the invariance index and the low/high width ratio."""
-    table = degrees_table(dataset.hwhh.rename(contrast="c"))
+    table = degrees_table(dataset.hwhh.rename(contrast="c"), missing=SILENT)
     extra = xr.Dataset(
         {
             "CII": dataset.contrast_invariance_index,
@@ -120,6 +127,7 @@ def summary(dataset: xr.Dataset) -> str:
     return (
         "HWHH (deg) per model and contrast\n"
         + table
+        + f"\n({SILENT}: no response at any orientation, the grating is below the threshold)"
         + "\n\n"
         + extra.round(3).to_string()
         + f"\n(marmoset V1, Nowak & Barone 2009: low/high ratio ≈ {NOWAK_BARONE_RATIO})"

@@ -95,8 +95,14 @@ def test_orientation_tuning(tmp_path):
     assert math.degrees(float(gabor.sel(contrast=1.0))) == pytest.approx(9.6, abs=0.6)
 
 
-def test_contrast_invariance(tmp_path):
+def test_contrast_invariance(tmp_path, capsys):
     ds = run_study("contrast_invariance", tmp_path)
+    # the thresholded cell is silent at 3 % contrast: marked as such, not printed as NaN
+    assert bool(ds.response.sel(model="gabor_threshold", contrast=0.03).max() == 0)
+    assert math.isnan(float(ds.hwhh.sel(model="gabor_threshold", contrast=0.03)))
+    printed = capsys.readouterr().out
+    assert "NaN" not in printed
+    assert "silent" in printed.split("gabor_threshold", 1)[1].splitlines()[0]
     cii = ds.contrast_invariance_index
     # homogeneous models are exactly invariant; the threshold is not (REFERENCE §4, [A12])
     for model in ("gabor", "pushpull_gabor", "corf", "pushpull_corf"):
