@@ -414,3 +414,28 @@ def test_compare_keeps_ce_when_only_the_relative_score_is_undefined(tmp_path, ca
     captured = capsys.readouterr()
     assert "note: rCE is undefined" in captured.err and "'plain'" in captured.err
     assert "125.00" in captured.out
+
+
+def test_train_says_when_it_resumes_or_is_done_and_ctrl_c_says_how_to_resume(
+    tmp_path, capsys, monkeypatch, one_thread
+):
+    import v1pushpull.torch.training as training
+
+    common = ["train", "--arch", "lenet-d", "--out", str(tmp_path), "--batch-size", "64"]
+    main([*common, "--epochs", "1"])
+    assert "resuming" not in capsys.readouterr().err
+    main([*common, "--epochs", "2"])
+    assert "resuming from epoch 1 of 2" in capsys.readouterr().err
+    main([*common, "--epochs", "2"])
+    assert "already trained for 2 epochs" in capsys.readouterr().err
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "train", interrupted)
+    with pytest.raises(SystemExit) as exit_info:
+        main([*common, "--epochs", "4"])
+    assert exit_info.value.code == 130
+    err = capsys.readouterr().err
+    assert "interrupted during epoch 3; rerun the same command to resume" in err
+    assert "Traceback" not in err

@@ -575,7 +575,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         The exit status: 0 on success. Bad arguments and missing data exit with status 2 and
-        a message that says what to do.
+        a message that says what to do; Ctrl-C exits with status 130 and says how to resume.
 
     Examples
     --------
@@ -589,7 +589,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         commands[args.command](args)
     except CommandError as error:
         parser.exit(2, f"v1pushpull {args.command}: error: {error}\n")
+    except KeyboardInterrupt:
+        # Ctrl-C is a normal way to stop a long run: say how to go on, not where Python was
+        parser.exit(130, f"\nv1pushpull {args.command}: {_interrupted(args)}\n")
     return 0
+
+
+def _interrupted(args: argparse.Namespace) -> str:
+    if args.command == "train":
+        from .torch.training import CHECKPOINT_NAME, load_checkpoint
+
+        checkpoint = args.out / CHECKPOINT_NAME
+        done = 0
+        if checkpoint.exists():
+            try:
+                done = int(load_checkpoint(checkpoint)["epoch"])
+            except Exception:  # noqa: BLE001 -- only the message depends on it
+                done = 0
+        return (
+            f"interrupted during epoch {done + 1}; rerun the same command to resume "
+            f"(epochs 1-{done} are saved in {checkpoint})"
+            if done
+            else "interrupted during epoch 1; rerun the same command to start again"
+        )
+    if args.command == "evaluate":
+        return "interrupted; rerun the same command to resume (finished corruptions are kept)"
+    return "interrupted"
 
 
 if __name__ == "__main__":  # pragma: no cover

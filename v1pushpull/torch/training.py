@@ -594,7 +594,8 @@ def train(
         epoch); it may not fall below the checkpoint's epoch. False starts afresh and
         overwrites it.
     progress : bool
-        Show a tqdm bar per epoch (rank 0 only).
+        Show a tqdm bar per epoch and say on stderr when a run resumes or is already
+        finished (rank 0 only).
     metadata : mapping or None
         Extra facts stored in the checkpoint and ``model.pt`` (e.g. ``arch``, ``pushpull``,
         ``dataset``), so that the run can be rebuilt and evaluated later.
@@ -700,6 +701,16 @@ def train(
     loss_function = nn.CrossEntropyLoss()
     normalize = _normalizer(normalization, device)
     show = progress and rank == 0
+    if show and start_epoch == schedule.epochs:
+        print(
+            f"{out_path}: already trained for {start_epoch} epochs; nothing to do",
+            file=sys.stderr,
+        )
+    elif show and start_epoch > 0:
+        print(
+            f"{out_path}: resuming from epoch {start_epoch} of {schedule.epochs} (its checkpoint)",
+            file=sys.stderr,
+        )
     for epoch in range(start_epoch, schedule.epochs):
         _seed_epoch(train_loader, seed, epoch, rank)
         network.train()
