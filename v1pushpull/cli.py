@@ -604,7 +604,7 @@ def _interrupted(args: argparse.Namespace) -> str:
         if checkpoint.exists():
             try:
                 done = int(load_checkpoint(checkpoint)["epoch"])
-            except Exception:  # noqa: BLE001 -- only the message depends on it
+            except Exception:  # an unreadable checkpoint changes only the message
                 done = 0
         return (
             f"interrupted during epoch {done + 1}; rerun the same command to resume "
