@@ -162,3 +162,21 @@ def test_gabor_tuning_width_follows_from_its_kernel():
             wavelength=8.0,
         ).max("phase")
         assert math.degrees(abs(float(half_width_at_half_height(curve)) - exact)) < 0.3
+
+
+def test_pushpull_corf_preferred_wavelength_is_set_by_the_pull_shift():
+    # the page's explanation of the 0.75-octave shift: the pull (β = 4 px) cancels the push
+    # near its preferred 8 px, and the net peak moves with β
+    wavelengths = 2.0 ** np.arange(2.5, 4.51, 0.125)
+
+    def preferred(cell):
+        curve = centre_responses(
+            cell, grating, {"wavelength": wavelengths, "phase": PHASES}, size=SIZE, orientation=0.0
+        ).max("phase")
+        return float(curve.idxmax("wavelength"))
+
+    assert preferred(CORF) == pytest.approx(8.0)
+    peaks = [preferred(PushPullCell(CORF, pull_shift=beta)) for beta in (3.0, 4.0, 5.0)]
+    assert 8.0 < peaks[0] < peaks[1] < peaks[2]
+    silent = peak_response(PushPullCell(CORF), wavelength=8.0, orientation=0.0)
+    assert float(silent) == 0.0
