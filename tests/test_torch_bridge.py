@@ -13,7 +13,7 @@ torch = pytest.importorskip("torch")
 F64 = torch.float64
 
 from v1pushpull import dog_bank, filter_bank, gabor_bank  # noqa: E402
-from v1pushpull.cells import CORFCell, GaborCell  # noqa: E402
+from v1pushpull.cells import CORFCell, GaborCell, PushPullCell  # noqa: E402
 from v1pushpull.torch import PushPullConv2d, color_weights, to_torch_layer  # noqa: E402
 
 
@@ -194,3 +194,24 @@ def test_corf_default_size_keeps_most_of_the_field():
     full = np.abs(CORFCell(sigma=1.0).linear_receptive_fields(theta, size=41)).sum(axis=(1, 2))
     kept = layer.push.weight.detach().double().abs().sum(dim=(1, 2, 3)).numpy() / full
     assert kept.min() >= 0.9
+
+
+def test_pushpull_cell_source_takes_push_fields_and_pull_scale(rgb):
+    cell = PushPullCell(GaborCell(4.0), pull_scale=3.0)
+    orientations = [0.0, math.pi / 2]
+    layer = to_torch_layer(cell, orientations=orientations, kernel_size=9, dtype=F64)
+    fields = GaborCell(4.0).linear_receptive_fields(orientations, size=9)
+    np.testing.assert_allclose(
+        _push_path(layer, rgb),
+        filter_bank(rgb.mean(axis=0), fields, padding="constant"),
+        atol=1e-12,
+    )
+    assert layer.scale == 3.0 and float(layer.alpha) == 1.0
+    strong = PushPullCell(GaborCell(4.0), inhibition_strength=3.5)
+    assert float(to_torch_layer(strong, alpha=1.0).alpha) == 1.0  # explicit α, k not converted
+    with pytest.raises(ValueError, match="pass alpha explicitly"):
+        to_torch_layer(strong)
+    with pytest.raises(ValueError, match="conflicts with the cell's pull_scale=3.0"):
+        to_torch_layer(cell, scale=2.0)
+    with pytest.raises(ValueError, match="cannot express"):
+        to_torch_layer(PushPullCell(CORFCell()))

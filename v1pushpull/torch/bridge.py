@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .._backend import to_numpy
+from ..cells import GaborCell, PushPullCell
 from ..corruptions import LUMINANCE_WEIGHTS
 from ..kernels import dog_bank, gabor_bank
 from .layers import PushPullConv2d, _is_integer, _pair
@@ -30,6 +31,8 @@ _DEFAULT_KERNEL_SIZE = 7
 _DEFAULT_CORF_KERNEL_SIZE = 11
 _DEFAULT_ORIENTATIONS = 8
 _SHAPE_ARGUMENTS = ("in_channels", "out_channels", "kernel_size", "groups")
+# PushPullCell's default k for a Gabor push cell, the published α = 1 of [S20]
+_GABOR_DEFAULT_STRENGTH = 1.0
 
 
 def _orientation_values(orientations: int | Sequence[float], full_circle: bool) -> np.ndarray:
@@ -151,6 +154,14 @@ def to_torch_layer(
         - an object with ``linear_receptive_fields(orientations, size=None)``, such as
           :class:`v1pushpull.cells.GaborCell` or :class:`v1pushpull.cells.CORFCell` (whose
           linear field is the weighted sum of its shifted, blurred DoG subunits);
+        - a :class:`v1pushpull.cells.PushPullCell` of a Gabor cell: the push kernels are its
+          push cell's fields and the layer's ``scale`` is its ``pull_scale`` (a different
+          ``scale`` argument is an error). Its inhibition strength k is *not* converted to α:
+          the layer's upsampled pull kernel has 3-4 times the L1 norm of the push kernel
+          while the cell's pull has the push's, so k ≈ (3-4)·α (see
+          :mod:`v1pushpull.cells.pushpull`); ``alpha`` comes from the argument (default 1,
+          the paper's), and must be given when k is not its default 1. A CORF push-pull
+          cell (shifted pull) has no layer counterpart and is refused;
         - a preset: ``"gabor"`` (λ = ``kernel_size/2`` px, 1 octave, γ = 0.5, phases 0 and
           π/2, 8 orientations in [0, π): 16 kernels, Petkov normalisation), ``"dog"`` (σ =
           ``kernel_size/6`` and ``kernel_size/4`` px, on and off: 4 kernels), ``"corf"``
@@ -197,7 +208,9 @@ def to_torch_layer(
     ------
     ValueError
         For an unknown preset or colour mode, a bank of the wrong shape, options that do not
-        apply to the source, shape arguments in ``layer_kwargs``, or ``kernel_size < 1``.
+        apply to the source, shape arguments in ``layer_kwargs``, ``kernel_size < 1``, or a
+        PushPullCell that is of a CORF cell, whose ``pull_scale`` contradicts ``scale``, or
+        whose k is not 1 without an explicit ``alpha``.
     TypeError
         For a source that is neither an array, a cell nor a preset name, or a ``kernel_size``
         that is not an int.
@@ -212,6 +225,10 @@ def to_torch_layer(
     torch.Size([4, 3, 7, 7])
     >>> layer(torch.rand(1, 3, 32, 32)).shape
     torch.Size([1, 4, 32, 32])
+    >>> from v1pushpull.cells import GaborCell, PushPullCell
+    >>> pp = to_torch_layer(PushPullCell(GaborCell(4.0)), in_channels=1, alpha=0.5)
+    >>> pp.push.weight.shape[0], pp.scale, pp.alpha
+    (8, 2.0, 0.5)
     """
     clash = [name for name in _SHAPE_ARGUMENTS if name in layer_kwargs]
     if clash:
@@ -244,6 +261,12 @@ def to_torch_layer(
             if source == "corf"
             else _preset_bank(source, size, orientations)
         )
+    elif isinstance(source, PushPullCell):
+        layer_kwargs = _pushpull_cell_options(source, layer_kwargs)
+        theta = _orientation_values(
+            _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=True
+        )
+        bank = _as_bank(source.push.linear_receptive_fields(theta, size=kernel_size))
     elif hasattr(source, "linear_receptive_fields"):
         theta = _orientation_values(
             _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=True
@@ -287,6 +310,38 @@ def to_torch_layer(
         layer.push.weight.copy_(torch.as_tensor(push, dtype=dtype))
     layer.push.weight.requires_grad_(trainable)
     return layer
+
+
+def _pushpull_cell_options(cell: PushPullCell, layer_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The layer options that a PushPullCell of a Gabor cell fixes: ``scale`` from its pull.
+
+    The cell's inhibition strength k is not the layer's α: the layer's pull kernel is the
+    bilinearly upsampled push kernel, whose L1 norm is 3-4 times the push kernel's, while the
+    cell's pull is normalised like its push (module notes of :mod:`v1pushpull.cells.pushpull`),
+    so k ≈ (3-4)·α and no single factor converts them. α is therefore an explicit argument.
+    """
+    if not isinstance(cell.push, GaborCell):
+        raise ValueError(
+            "a PushPullCell of a CORFCell has a pull cell shifted by pull_shift="
+            f"{cell.pull_shift!r} px, which PushPullConv2d (an upsampled, negated push "
+            "kernel) cannot express; pass the CORFCell itself for its linear receptive "
+            "fields and choose scale and alpha"
+        )
+    options = dict(layer_kwargs)
+    if "scale" in options and options["scale"] != cell.pull_scale:
+        raise ValueError(
+            f"scale={options['scale']!r} conflicts with the cell's pull_scale="
+            f"{cell.pull_scale!r}; the layer takes its scale from the cell, so leave scale out "
+            "or make them equal"
+        )
+    options["scale"] = cell.pull_scale
+    if "alpha" not in options and cell.inhibition_strength != _GABOR_DEFAULT_STRENGTH:
+        raise ValueError(
+            f"the cell's inhibition_strength={cell.inhibition_strength!r} is not the layer's "
+            "alpha (k ≈ 3-4·alpha, since the upsampled pull kernel has 3-4 times the L1 norm "
+            "of the push kernel; see v1pushpull.cells.pushpull); pass alpha explicitly"
+        )
+    return options
 
 
 def _centring_padding(size: tuple[int, int], layer_kwargs: dict[str, Any]) -> tuple[int, int]:
