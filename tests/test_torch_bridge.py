@@ -211,7 +211,7 @@ def test_pushpull_cell_source_takes_push_fields_and_pull_scale(rgb):
     assert float(to_torch_layer(strong, alpha=1.0).alpha) == 1.0  # explicit α, k not converted
     with pytest.raises(ValueError, match="pass alpha explicitly"):
         to_torch_layer(strong)
-    with pytest.raises(ValueError, match="conflicts with the cell's pull_scale=3.0"):
+    with pytest.raises(ValueError, match=r"conflicts with the cell.s pull_scale=3\.0"):
         to_torch_layer(cell, scale=2.0)
     with pytest.raises(ValueError, match="cannot express"):
         to_torch_layer(PushPullCell(CORFCell()))
