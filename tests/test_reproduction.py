@@ -54,12 +54,14 @@ def test_corf_shows_cross_orientation_suppression_and_the_gabor_cell_does_not():
                         mask_phase=mask_phase,
                     )
                 )
-                for mask_phase in (0.0, math.pi / 2)
+                # 6 mask phases: fewer bias the mean (2 give 0.75 instead of 0.82)
+                for mask_phase in np.linspace(0, 2 * math.pi, 6, endpoint=False)
             ]
         )
         ratio = with_mask / test_alone
         if expected == "suppressed":
-            assert ratio < 0.9
+            # the page's 0.83 (default sampling of the study)
+            assert ratio == pytest.approx(0.83, abs=0.02)
         else:
             assert ratio == pytest.approx(1.0, abs=1e-3)
 

@@ -90,6 +90,14 @@ def test_orientation_tuning(tmp_path):
     # Gabor cell's
     cii = ds.contrast_invariance_index
     assert float(cii.sel(model="corf")) < 0.01 < 0.3 < float(cii.sel(model="gabor_threshold"))
+    # quick mode gives the widths of the default run (docs/reproduction.rst: 9.8° and 23.0°)
+    # within 0.5°: the HWHH is measured on a spline and the phases are sampled densely enough
+    assert math.degrees(float(ds.hwhh.sel(model="gabor", contrast=1.0))) == pytest.approx(
+        9.8, abs=0.5
+    )
+    assert math.degrees(float(ds.hwhh.sel(model="corf", contrast=1.0))) == pytest.approx(
+        23.0, abs=0.5
+    )
     # the Gabor cell's width follows from its kernel: Gaussian orientation tuning of the
     # envelope, std 1/(2π σ_y f) rad with σ_y = σ/γ = 1.12 λ, HWHH = 1.177 std ≈ 9.6°
     assert math.degrees(float(gabor.sel(contrast=1.0))) == pytest.approx(9.6, abs=0.6)
@@ -149,6 +157,9 @@ def test_cross_orientation_suppression(tmp_path):
     assert float(ds.mask_alone_response.sel(model="corf")) < 0.25 * float(
         ds.test_alone_response.sel(model="corf")
     )
+    # quick mode samples the mask phase densely enough to give the default run's number (0.83
+    # on docs/reproduction.rst); 2 mask phases gave 0.75
+    assert float(relative.sel(model="corf").isel(mask_contrast=-1)) == pytest.approx(0.83, abs=0.01)
 
 
 def test_spatial_frequency_tuning(tmp_path):
