@@ -439,3 +439,26 @@ def test_train_says_when_it_resumes_or_is_done_and_ctrl_c_says_how_to_resume(
     err = capsys.readouterr().err
     assert "interrupted during epoch 3; rerun the same command to resume" in err
     assert "Traceback" not in err
+
+
+def test_help_shows_defaults_and_errors_name_the_options(two_runs, tmp_path, capsys):
+    for command, shown in (
+        ("evaluate", "(default: 500)"),
+        ("compare", "(default: 0)"),
+        ("train", "(default: digits)"),
+    ):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert shown in text and "(default: None)" not in text
+    files = [str(two_runs / p / "robustness.nc") for p in ("none", "first")]
+    error = fail(["compare", *files, "--out", str(tmp_path), "--baseline", "5"], capsys)
+    assert "--baseline 5 is not valid; expected 0..1" in error
+    # a misspelt corruption on digits lists the MNIST protocol of [S20]
+    out = str(tmp_path / "r.nc")
+    error = fail(
+        ["evaluate", str(two_runs / "none"), "--out", out, "--corruptions", "noise"], capsys
+    )
+    assert "['additive_gaussian_noise', 'contrast_poisson']" in error
+    error = fail(["evaluate", str(two_runs / "none"), "--out", out, "--batch-size", "0"], capsys)
+    assert "--batch-size 0 is not valid" in error

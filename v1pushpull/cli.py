@@ -56,6 +56,16 @@ _DATA_HELP = {
 }
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows "(default: X)" after every option with a real default (not None, not a flag)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default is None or action.default is False or "default" in text:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class CommandError(Exception):
     """A user error: printed as ``v1pushpull <command>: error: <message>``, exit status 2."""
 
@@ -65,16 +75,24 @@ def _parser() -> argparse.ArgumentParser:
         prog="v1pushpull",
         description="Train and evaluate CNNs with push-pull inhibition layers "
         "(Strisciuglio et al. 2020).",
+        formatter_class=_HelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--data-root", type=Path, help="folder of the MNIST / CIFAR-10 files")
         sub.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: auto)")
-        sub.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        sub.add_argument("--seed", type=int, default=0, help="random seed")
 
-    train = commands.add_parser("train", help="train a model, resuming from its checkpoint")
-    train.add_argument("--dataset", choices=DATASETS, default="digits")
+    train = commands.add_parser(
+        "train", help="train a model, resuming from its checkpoint", formatter_class=_HelpFormatter
+    )
+    train.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default="digits",
+        help="training set (digits: scikit-learn's 8×8 digits at 28×28, no download)",
+    )
     train.add_argument("--arch", required=True, help=_ARCH_HELP)
     train.add_argument("--pushpull", choices=PLACEMENTS, default="none", help=_PUSHPULL_HELP)
     train.add_argument("--out", type=Path, required=True, help="run folder")
@@ -93,7 +111,7 @@ def _parser() -> argparse.ArgumentParser:
         help="initial learning rate (default: 0.1 as in the paper; 0.02 on digits, where 0.1 "
         "often stays at chance)",
     )
-    train.add_argument("--workers", type=int, default=0, help="data loader processes")
+    train.add_argument("--workers", type=int, default=0, help="data loader worker processes")
     train.add_argument("--alpha", type=float, default=1.0, help="inhibition strength α")
     train.add_argument("--scale", type=float, default=2.0, help="pull kernel upsampling s")
     train.add_argument("--trainable-alpha", action="store_true", help="learn α per channel")
@@ -108,7 +126,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
     common(train)
 
-    evaluate = commands.add_parser("evaluate", help="error under corruptions → netCDF")
+    evaluate = commands.add_parser(
+        "evaluate", help="error under corruptions → netCDF", formatter_class=_HelpFormatter
+    )
     evaluate.add_argument(
         "run",
         type=Path,
@@ -120,7 +140,13 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--pushpull", choices=PLACEMENTS, help="default: the run's")
     evaluate.add_argument("--out", type=Path, help="netCDF file (default RUN/robustness.nc)")
     evaluate.add_argument("--name", help="model label for tables and figures")
-    evaluate.add_argument("--corruptions", nargs="+", help="corruption names (default: all)")
+    evaluate.add_argument(
+        "--corruptions",
+        nargs="+",
+        help="corruption names; digits and mnist: the protocol of [S20], "
+        "additive_gaussian_noise and contrast_poisson, or CIFAR-10-C names generated on the "
+        "fly; cifar10: CIFAR-10-C names (default: all of the data set's protocol)",
+    )
     evaluate.add_argument(
         "--severities",
         nargs="+",
@@ -128,15 +154,17 @@ def _parser() -> argparse.ArgumentParser:
         help="severities 1-5 of the CIFAR-10-C corruptions; for additive_gaussian_noise and "
         "contrast_poisson, indices 1-4 into the levels of [S20] (default: all)",
     )
-    evaluate.add_argument("--batch-size", type=int, default=500)
+    evaluate.add_argument("--batch-size", type=int, default=500, help="images per forward pass")
     common(evaluate)
 
-    compare = commands.add_parser("compare", help="figure and table from evaluation files")
+    compare = commands.add_parser(
+        "compare", help="figure and table from evaluation files", formatter_class=_HelpFormatter
+    )
     compare.add_argument("results", nargs="+", type=Path, help="two or more netCDF files")
     compare.add_argument("--out", type=Path, required=True, help="folder of the outputs")
     compare.add_argument("--labels", nargs="+", help="one label per file")
     compare.add_argument(
-        "--baseline", type=int, default=0, help="index of the reference run (default 0)"
+        "--baseline", type=int, default=0, help="index (from 0) of the reference file"
     )
     return parser
 
@@ -162,6 +190,12 @@ _OPTION_NAMES = (
     ("resume=False", "--restart"),
     ("epochs >= ", "--epochs >= "),
     ("out_dir=", "--out "),
+    ("out=", "--out "),
+    ("baseline=", "--baseline "),
+    ("batch_size=", "--batch-size "),
+    ("lr=", "--lr "),
+    ("seed=", "--seed "),
+    ("device=", "--device "),
 )
 
 
@@ -311,7 +345,7 @@ def _evaluate(args: argparse.Namespace) -> None:
     except FileNotFoundError as error:
         raise CommandError(f"{error}. {_DATA_HELP.get(dataset, '')}") from error
     except (ValueError, TypeError) as error:
-        raise CommandError(str(error)) from error
+        raise CommandError(_option_names(str(error))) from error
     print(_format_results(results))
     print(f"→ {out}")
 
