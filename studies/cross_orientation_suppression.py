@@ -51,7 +51,9 @@ def stimulus_grid(quick: bool) -> dict[str, np.ndarray]:
         # the mean over the mask phase needs 6 phases or more: 2 bias the CORF cell's relative
         # response by 8 %; 8, on the same π/4 grid as the test phases, by 2 %
         "mask_phase": np.linspace(0.0, 2 * math.pi, 6 if quick else 12, endpoint=False),
-        "phase": np.linspace(0.0, 2 * math.pi, 8 if quick else 12, endpoint=False),
+        # the push-pull CORF cell's peak over the test phase needs 12 phases or more (8 bias
+        # its relative response by 5 %)
+        "phase": np.linspace(0.0, 2 * math.pi, 12 if quick else 24, endpoint=False),
     }
 
 
