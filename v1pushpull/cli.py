@@ -190,6 +190,7 @@ _OPTION_NAMES = (
     ("resume=False", "--restart"),
     ("epochs >= ", "--epochs >= "),
     ("out_dir=", "--out "),
+    ("another out_dir", "another --out folder"),
     ("out=", "--out "),
     ("baseline=", "--baseline "),
     ("batch_size=", "--batch-size "),
