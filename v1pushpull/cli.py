@@ -11,8 +11,8 @@ from it), then ``model.pt``, ``history.nc`` and ``run.json``. Under ``torchrun``
 with DistributedDataParallel, e.g. ``torchrun --nproc_per_node=4 -m v1pushpull train ...``.
 ``evaluate`` writes the errors under each corruption to ``robustness.nc``, resuming an
 interrupted evaluation of the same weights (the file records their SHA-256 and epoch; results
-of other weights are evaluated anew). ``compare`` writes ``comparison.png`` (error against severity per
-corruption) and ``comparison.csv``, and prints the table.
+of other weights are evaluated anew). ``compare`` writes ``comparison.png`` (error against
+severity per corruption) and ``comparison.csv``, and prints the table.
 
 Only ``train`` and ``evaluate`` import torch, and only through :mod:`v1pushpull.torch`
 (:mod:`v1pushpull.torch.cli_support` holds their torch steps).
