@@ -462,3 +462,22 @@ def test_help_shows_defaults_and_errors_name_the_options(two_runs, tmp_path, cap
     assert "['additive_gaussian_noise', 'contrast_poisson']" in error
     error = fail(["evaluate", str(two_runs / "none"), "--out", out, "--batch-size", "0"], capsys)
     assert "--batch-size 0 is not valid" in error
+
+
+def test_evaluate_warns_when_a_continued_run_has_not_finished(two_runs, tmp_path, capsys):
+    import shutil
+
+    import torch
+
+    from v1pushpull.torch.training import load_checkpoint
+
+    # model.pt of the finished 3 epochs, and a checkpoint of its continuation to 6, at epoch 4
+    run = tmp_path / "continued"
+    shutil.copytree(two_runs / "none", run)
+    state = load_checkpoint(run / "checkpoint.pt")
+    state["epoch"], state["metadata"]["epochs"] = 4, 6
+    torch.save(state, run / "checkpoint.pt")
+    main(["evaluate", str(run), "--out", str(tmp_path / "r.nc"), "--corruptions", "fog"])
+    err = capsys.readouterr().err
+    assert "model.pt has 3 epochs but training was continued" in err
+    assert "epoch 4 of 6" in err

@@ -320,6 +320,14 @@ def _evaluate(args: argparse.Namespace) -> None:
             "`v1pushpull train` command, then evaluate again)",
             file=sys.stderr,
         )
+    if "checkpoint_epochs" in metadata:
+        at, of = metadata["checkpoint_epochs"]
+        print(
+            f"warning: {args.run}/model.pt has {trained} epochs but training was continued: "
+            f"its checkpoint is at epoch {at} of {of}; evaluating model.pt (finish the run "
+            "with its `v1pushpull train` command, then evaluate again)",
+            file=sys.stderr,
+        )
     dataset = metadata["dataset"]
     _check_data(dataset, args.data_root)
     out = args.out

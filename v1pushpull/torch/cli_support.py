@@ -54,7 +54,10 @@ def load_model(
     metadata : dict
         The run's metadata with the overrides applied and, for a file of
         :func:`~v1pushpull.torch.training.train`, ``"trained_epochs"``: the epochs the weights
-        have seen (a ``checkpoint.pt`` of an unfinished run holds fewer than ``"epochs"``).
+        have seen (a ``checkpoint.pt`` of an unfinished run holds fewer than ``"epochs"``),
+        and ``"checkpoint_epochs"`` = (epoch, planned epochs) of the run folder's
+        ``checkpoint.pt`` when it is at another epoch than ``model.pt`` (a continued run that
+        has not finished).
 
     Raises
     ------
@@ -77,8 +80,12 @@ def load_model(
     ('LeNet', 'digits')
     """
     path = Path(run)
+    newer = None
     if path.is_dir():
         candidates = [path / MODEL_NAME, path / CHECKPOINT_NAME]
+        if all(p.exists() for p in candidates):
+            checkpoint = torch.load(candidates[1], map_location="cpu", weights_only=True)
+            newer = (int(checkpoint["epoch"]), int(checkpoint["metadata"]["epochs"]))
         path = next((p for p in candidates if p.exists()), candidates[0])
     if not path.exists():
         raise FileNotFoundError(f"no model at {str(path)!r}; train one with `v1pushpull train`")
@@ -91,6 +98,9 @@ def load_model(
         trained = saved.get("epoch", metadata.get("epochs"))
         if trained is not None:
             metadata["trained_epochs"] = int(trained)
+            if newer is not None and newer[0] != int(trained):
+                # training was continued after model.pt and has not finished yet
+                metadata["checkpoint_epochs"] = newer
     elif "state_dict" in saved:  # the authors' release
         state, metadata = saved["state_dict"], {}
     else:
