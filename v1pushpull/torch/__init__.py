@@ -20,6 +20,8 @@ from .models import (
 )
 from .parametric import GaborPushPullConv2d
 from .training import (
+    DIGITS_BATCH_SIZE,
+    DIGITS_LR,
     MNIST_PROTOCOL,
     RECIPES,
     Recipe,
@@ -27,12 +29,16 @@ from .training import (
     evaluate,
     init_distributed,
     load_checkpoint,
+    recipe_for,
     seed_everything,
     train,
+    weights_fingerprint,
 )
 
 __all__ = [
     "ARCHITECTURES",
+    "DIGITS_BATCH_SIZE",
+    "DIGITS_LR",
     "MNIST_PROTOCOL",
     "PUSHPULL_PLACEMENTS",
     "RECIPES",
@@ -53,8 +59,10 @@ __all__ = [
     "make_loaders",
     "model_family",
     "pull_kernel_size",
+    "recipe_for",
     "replace_first_conv",
     "seed_everything",
     "to_torch_layer",
     "train",
+    "weights_fingerprint",
 ]
