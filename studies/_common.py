@@ -105,6 +105,30 @@ def preferred_wavelengths(
     return preferred
 
 
+def model_responses(
+    models: Mapping[str, Any],
+    stimulus: Callable[..., Any],
+    grid: Mapping[str, np.ndarray],
+    wavelengths: Mapping[str, float],
+    **fixed: Any,
+) -> xr.DataArray:
+    """Centre responses of every model to ``stimulus`` over ``grid``, each at its preferred
+    wavelength, stacked along a ``model`` dimension (float32 stimuli)."""
+    curves = [
+        centre_responses(
+            cell,
+            stimulus,
+            grid,
+            size=image_size(cell),
+            wavelength=wavelengths[name],
+            dtype=np.float32,
+            **fixed,
+        )
+        for name, cell in models.items()
+    ]
+    return xr.concat(curves, dim=xr.DataArray(list(models), dims="model", name="model"))
+
+
 def model_attrs(models: Mapping[str, Any]) -> dict[str, str]:
     """One attribute per model: its full parameter set, as the dataclass prints it."""
     return {f"model_{name}": repr(cell) for name, cell in models.items()}

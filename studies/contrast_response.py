@@ -26,16 +26,15 @@ import numpy as np
 import xarray as xr
 from _common import (
     ALL_MODELS,
-    image_size,
     make_models,
     model_attrs,
+    model_responses,
     preferred_wavelengths,
     run_study,
     study_attrs,
 )
 
 from v1pushpull.analysis import (
-    centre_responses,
     contrast_saturation_index,
     fit_naka_rushton,
     naka_rushton,
@@ -58,19 +57,7 @@ def run(quick: bool = False) -> xr.Dataset:
     grid = stimulus_grid(quick)
     models = make_models(ALL_MODELS)
     wavelengths = preferred_wavelengths(models, grid["phase"])
-    curves = [
-        centre_responses(
-            cell,
-            grating,
-            grid,
-            size=image_size(cell),
-            wavelength=wavelengths[name],
-            orientation=0.0,
-            dtype=np.float32,
-        ).max("phase")
-        for name, cell in models.items()
-    ]
-    response = xr.concat(curves, dim=xr.DataArray(list(models), dims="model", name="model"))
+    response = model_responses(models, grating, grid, wavelengths, orientation=0.0).max("phase")
     response.attrs.update(units="a.u.", long_name="response to the optimal grating")
     # relative to each model's full-contrast response, so the fits are comparable
     normalised = response / response.sel(contrast=1.0)

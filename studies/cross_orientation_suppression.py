@@ -27,15 +27,14 @@ import numpy as np
 import xarray as xr
 from _common import (
     ALL_MODELS,
-    image_size,
     make_models,
     model_attrs,
+    model_responses,
     preferred_wavelengths,
     run_study,
     study_attrs,
 )
 
-from v1pushpull.analysis import centre_responses
 from v1pushpull.plotting import model_color, model_label
 from v1pushpull.stimuli import plaid
 
@@ -62,44 +61,35 @@ def run(quick: bool = False) -> xr.Dataset:
     grid = stimulus_grid(quick)
     models = make_models(ALL_MODELS)
     wavelengths = preferred_wavelengths(models, grid["phase"])
-    curves = [
-        centre_responses(
-            cell,
+    response = (
+        model_responses(
+            models,
             plaid,
             grid,
-            size=image_size(cell),
-            wavelength=wavelengths[name],
+            wavelengths,
             orientation=0.0,
             mask_orientation=math.pi / 2,
             contrast=TEST_CONTRAST,
-            dtype=np.float32,
         )
         .max("phase")
         .mean("mask_phase")
-        for name, cell in models.items()
-    ]
-    response = xr.concat(curves, dim=xr.DataArray(list(models), dims="model", name="model"))
+    )
     response.attrs.update(
         units="a.u.",
         long_name="response to the plaid, maximum over test phase, mean over mask phase",
     )
     relative = response / response.sel(mask_contrast=0.0)
     relative.attrs.update(units="1", long_name="response relative to the test grating alone")
-    mask_alone = [
-        centre_responses(
-            cell,
-            plaid,
-            {"phase": grid["phase"]},
-            size=image_size(cell),
-            wavelength=wavelengths[name],
-            orientation=0.0,
-            mask_orientation=math.pi / 2,
-            contrast=0.0,
-            mask_contrast=float(grid["mask_contrast"].max()),
-            dtype=np.float32,
-        ).max("phase")
-        for name, cell in models.items()
-    ]
+    mask_alone = model_responses(
+        models,
+        plaid,
+        {"phase": grid["phase"]},
+        wavelengths,
+        orientation=0.0,
+        mask_orientation=math.pi / 2,
+        contrast=0.0,
+        mask_contrast=float(grid["mask_contrast"].max()),
+    ).max("phase")
     return xr.Dataset(
         {
             "response": response,

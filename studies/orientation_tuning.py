@@ -39,16 +39,15 @@ import xarray as xr
 from _common import (
     ALL_MODELS,
     degrees_table,
-    image_size,
     make_models,
     model_attrs,
+    model_responses,
     preferred_wavelengths,
     run_study,
     study_attrs,
 )
 
 from v1pushpull.analysis import (
-    centre_responses,
     circular_variance,
     contrast_invariance_index,
     half_width_at_half_height,
@@ -77,18 +76,8 @@ def run(quick: bool = False) -> xr.Dataset:
     grid = stimulus_grid(quick)
     models = make_models(ALL_MODELS)
     wavelengths = preferred_wavelengths(models, grid["phase"])
-    curves = [
-        centre_responses(
-            cell,
-            grating,
-            grid,
-            size=image_size(cell),
-            wavelength=wavelengths[name],
-            dtype=np.float32,
-        ).max("phase")
-        for name, cell in models.items()
-    ]
-    response = xr.concat(curves, dim=xr.DataArray(list(models), dims="model", name="model"))
+    # maximum over the grating phase: the peak response to a drifting grating
+    response = model_responses(models, grating, grid, wavelengths).max("phase")
     response.attrs.update(
         units="a.u.", long_name="response at the image centre, maximum over grating phase"
     )
