@@ -81,6 +81,15 @@ def make_models(names: Iterable[str] = ALL_MODELS, *, phase: float = 0.0) -> dic
     return models
 
 
+def tuning_phases(quick: bool) -> np.ndarray:
+    """Grating phases (rad) over which the orientation studies take the maximum response.
+
+    16 phases at least: the maximum over fewer understates the CORF cells' peak response (by
+    up to 8 % at 8 phases) and so widens their HWHH by 1-2°.
+    """
+    return np.linspace(0.0, 2 * math.pi, 16 if quick else 24, endpoint=False)
+
+
 def image_size(cell: Any) -> int:
     """Stimulus side in px for a cell: at least :data:`MIN_IMAGE_SIZE` and its support."""
     size = max(MIN_IMAGE_SIZE, int(cell.support))

@@ -45,6 +45,7 @@ from _common import (
     preferred_wavelengths,
     run_study,
     study_attrs,
+    tuning_phases,
 )
 
 from v1pushpull.analysis import (
@@ -65,9 +66,7 @@ def stimulus_grid(quick: bool) -> dict[str, np.ndarray]:
     return {
         "contrast": np.array([0.05, 0.2, 1.0] if quick else [0.05, 0.1, 0.2, 0.5, 1.0]),
         "orientation": np.linspace(0.0, math.pi, 18 if quick else 30, endpoint=False),
-        # 16 phases at least: the maximum over fewer understates the CORF cells' peak response
-        # (by up to 8 % at 8 phases) and so widens their HWHH by 1-2°
-        "phase": np.linspace(0.0, 2 * math.pi, 16 if quick else 24, endpoint=False),
+        "phase": tuning_phases(quick),
     }
 
 
