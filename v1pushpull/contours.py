@@ -18,10 +18,12 @@ with the first channel in list order on ties, its linearly interpolated thinning
 per-image min–max rescaling of the input. Orientations keep this library's convention in both:
 the released code's θ_m (y axis up, counter-clockwise) is ``θ_m = (π − θ) mod 2π``.
 
-Host steps: hysteresis (connected components with :func:`scipy.ndimage.label`), matching
-(:mod:`scipy.spatial`, :mod:`scipy.sparse.csgraph`) and the ``.mat`` reader run on the host;
-GPU arrays are copied there for these steps (the results of hysteresis go back to the
-device). Maximum, orientation and non-maximum suppression run on any backend.
+Host steps: hysteresis (connected components with :func:`scipy.ndimage.label`, or a
+breadth-first search of :mod:`scipy.sparse.csgraph` for the released one), the released
+thinning (float64, as the released code), thresholds, matching (:mod:`scipy.spatial`,
+:mod:`scipy.sparse.csgraph`) and the ``.mat`` reader run on the host; GPU arrays are copied
+there for these steps (thinned maps and binary maps go back to the device). Maximum,
+orientation and the corrected non-maximum suppression run on any backend.
 
 References
 ----------
@@ -143,6 +145,10 @@ def rgb_to_gray(image: Any) -> Any:
         raise ValueError(
             f"image must have 3 colour channels on its last axis, got shape {tuple(image.shape)}"
         )
+    return _gray(image)
+
+
+def _gray(image: Any) -> Any:
     red, green, blue = (image[..., channel] for channel in range(3))
     weight_red, weight_green, weight_blue = _MATLAB_GRAY_WEIGHTS
     return weight_red * red + weight_green * green + weight_blue * blue
@@ -176,6 +182,10 @@ def rescale_min_max(image: Any) -> Any:
     [[1.0, 1.0]]
     """
     image, xp = as_float_images(image, "image")
+    return _rescale(image, xp)
+
+
+def _rescale(image: Any, xp: Any) -> Any:
     low = xp.min(image, axis=(-2, -1), keepdims=True)
     span = xp.max(image, axis=(-2, -1), keepdims=True) - low
     flat = span == 0
@@ -494,16 +504,16 @@ def _label_hysteresis(image: np.ndarray, high: float, low: float) -> np.ndarray:
 def _kovesi_hysteresis(image: np.ndarray, high: float, low: float) -> np.ndarray:
     """Kovesi's ``hysthresh(image, high, low)``, as the released code calls it.
 
-    ``hysthresh`` grows regions from the seeds (≥ ``high``) with a stack of column-major
-    linear indices v (1-based): a popped v whose value index satisfies
-    ``rows + 1 < v < rows·cols − rows`` marks and pushes each of ``v + O``,
-    ``O = (±1, ±rows, ±rows ± 1)``, whose value is > ``low``. Whatever the order of the stack,
-    the marked set is the set of pixels reachable from the seeds in the directed graph with an
-    edge from each such v to each neighbour ``v + o`` with value > ``low``: a marked pixel is
-    pushed once and expanded when popped, and a marked pixel is never marked again. This
-    computes that set by one breadth-first search. In image terms: the first and last columns
-    (and the first pixel of column 2 and the last of column W − 1) never expand, and the ±1
-    offsets link the top pixel of a column with the bottom pixel of the previous one.
+    ``hysthresh`` grows regions from the seeds (≥ ``high``, marked first) with a stack of
+    column-major linear indices v (1-based): a popped v with ``rows + 1 < v < rows·cols − rows``
+    marks and pushes each unmarked ``v + o``, ``o`` in ``(±1, ±rows, ±rows ± 1)``, whose value
+    is > ``low``. Whatever the order of the stack, the marked set is the set of pixels
+    reachable from the seeds in the directed graph with an edge from each such v to each
+    ``v + o`` with value > ``low``: every marked pixel is pushed once and expanded when popped.
+    This computes that set with one breadth-first search. In image terms: the first and last
+    columns (and the top pixel of column 2 and the bottom pixel of column W − 1) never expand,
+    and the ±1 offsets wrap, so the row above the top row is the bottom row one column to the
+    left, and the row below the bottom row is the top row one column to the right.
     """
     rows, cols = image.shape
     size = rows * cols
@@ -546,10 +556,11 @@ def hysteresis_threshold(
     ``convention="released"``: Peter Kovesi's ``hysthresh``, which the released code's
     ``calc_hysteresis`` calls (without normalising the map): seeds are the pixels ≥ ``high``,
     and regions grow into 8-neighbours > ``low``, with two quirks of its column-major stack
-    that are reproduced exactly: pixels of the first and last image columns (and the first
-    pixel of the second column, the last pixel of the second-to-last) never grow a region,
-    and the vertical neighbours of the top and bottom pixels of a column are the bottom pixel
-    of the previous column and the top pixel of the next one.
+    that are reproduced exactly: pixels of the first and last image columns (and the top
+    pixel of the second column, the bottom pixel of the second-to-last) never grow a region,
+    and the neighbourhood wraps between columns: the row above the top row is the bottom row
+    one column to the left, the row below the bottom row is the top row one column to the
+    right (in place of the pixels outside the image).
 
     Parameters
     ----------
@@ -795,13 +806,13 @@ def detect_corf_contours(
     """
     image, xp = as_float_images(image, "image")
     if image.ndim == 3 and image.shape[-1] == 3:
-        image = rgb_to_gray(image)
+        image = _gray(image)
     elif image.ndim != 2:
         raise ValueError(
             f"image must be one (H, W) grey or (H, W, 3) RGB image, got shape {tuple(image.shape)}"
         )
     if _check_convention(convention) == "released":
-        image = rescale_min_max(xp.astype(image, xp.float64))
+        image = _rescale(xp.astype(image, xp.float64), xp)
         cell = _released_cell(sigma, pull_shift, inhibition_strength)
     else:
         cell = _corrected_cell(sigma, pull_shift, inhibition_strength)
