@@ -79,7 +79,7 @@ N_THRESHOLDS = 24
 def cells(convention: str = "corrected") -> dict[str, object]:
     """The cells behind the model detectors; the CORF cells in the given convention."""
     if convention == "released":
-        corf = CORFCell(sigma=CORF_SIGMA, convention="released")  # type: ignore[call-arg]
+        corf = CORFCell(sigma=CORF_SIGMA, convention="released")
     else:
         corf = CORFCell(sigma=CORF_SIGMA)
     gabor = GaborCell(wavelength=GABOR_WAVELENGTH)

@@ -366,6 +366,20 @@ def test_released_pipeline_is_independent_of_contrast(degrees, monkeypatch):
     assert raw_rule[0] < raw_rule[1]
 
 
+def test_released_detect_contours_on_every_backend(backend, rng):
+    """The released steps run on the host in float64; every backend gives the NumPy result,
+    on its own device and in the responses' dtype."""
+    responses = rng.random((16, 24, 32)) ** 4
+    expected = detect_contours(responses, RELEASED_ORIENTATIONS, convention="released")
+    assert 0 < expected.edges.sum() < (expected.thinned > 0).sum()
+    result = detect_contours(
+        backend.asarray(responses), RELEASED_ORIENTATIONS, convention="released"
+    )
+    for got, want in zip(result, expected, strict=True):
+        np.testing.assert_array_equal(backend.to_numpy(got), want)
+    assert result.thinned.dtype == backend.asarray(responses).dtype
+
+
 def test_detect_corf_contours_checks_its_image():
     with pytest.raises(ValueError, match=r"\(H, W\) grey or \(H, W, 3\) RGB"):
         detect_corf_contours(np.zeros((2, 64, 64)))

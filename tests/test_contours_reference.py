@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import v1pushpull.contours as contours_module
 from v1pushpull.cells import CORFCell
 from v1pushpull.contours import (
     RELEASED_ORIENTATIONS,
@@ -28,6 +29,7 @@ from v1pushpull.contours import (
     non_maximum_suppression,
     orientation_maximum,
     rescale_min_max,
+    rgb_to_gray,
 )
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "corf-reference"
@@ -201,6 +203,34 @@ def test_binary_from_the_orientation_maps(run, p):
     )
     np.testing.assert_array_equal(contours.edges, data[binary_key].astype(bool))
     np.testing.assert_array_equal(contours.strength, data["combined"])
+
+
+class StoredCell:
+    """Stands in for the released cell: checks that it is given the stored rescaled image at
+    the released orientations, and answers with the stored orientation maps."""
+
+    def __init__(self, data: dict[str, np.ndarray]) -> None:
+        self.data = data
+
+    def response(self, image, orientations):
+        np.testing.assert_array_equal(image, self.data["input_rescaled"])
+        np.testing.assert_array_equal(orientations, RELEASED_ORIENTATIONS)
+        return self.data["orientation_maps"]
+
+
+@pytest.mark.parametrize("p", THRESHOLDS)
+@pytest.mark.parametrize("run", RUNS)
+def test_pipeline_around_the_cell(run, p, monkeypatch):
+    """``detect_corf_contours(convention="released")`` from the image, with the cell's maps
+    taken from the data: rescaling, orientations, post-processing and thresholds."""
+    data = run_data(run)
+    monkeypatch.setattr(contours_module, "_released_cell", lambda *_: StoredCell(data))
+    binary_key, _ = THRESHOLDS[p]
+    contours = detect_corf_contours(data["image"], keep_fraction=p, convention="released")
+    np.testing.assert_array_equal(contours.edges, data[binary_key].astype(bool))
+    # an RGB image with three equal channels is that grey image again
+    rgb = np.repeat(data["image"][..., None], 3, axis=-1)
+    np.testing.assert_allclose(rgb_to_gray(rgb), data["image"], atol=1e-15)
 
 
 def released_cell_available() -> bool:

@@ -725,7 +725,7 @@ def _released_cell(sigma: float, pull_shift: float, inhibition_strength: float) 
     from .cells import CORFCell, PushPullCell
 
     return PushPullCell(
-        CORFCell(sigma, convention="released"),  # type: ignore[call-arg]
+        CORFCell(sigma, convention="released"),
         inhibition_strength=inhibition_strength,
         pull_shift=pull_shift,
     )
