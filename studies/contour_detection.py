@@ -27,7 +27,13 @@ For Canny the "thresholds" are a series of hysteresis settings. Part 3 runs on t
 test set when you give its folder: ``--bsds DIR`` with ``DIR/images/test/*.jpg`` and
 ``DIR/groundTruth/test/*.mat`` (no data set is downloaded).
 
-Run it with ``python studies/contour_detection.py [--out DIR] [--quick] [--bsds DIR]``.
+``--convention released`` runs the two CORF detectors as the authors' released code does
+(``CORFCell(convention="released")``, its min–max rescaling of the input, its thinning;
+:func:`v1pushpull.contours.detect_contours`); the Gabor detectors and Canny are the same in
+both conventions.
+
+Run it with ``python studies/contour_detection.py [--out DIR] [--quick] [--bsds DIR]
+[--convention corrected|released]``.
 """
 
 from __future__ import annotations
@@ -49,11 +55,19 @@ import xarray as xr
 from _common import CORF_SIGMA, GABOR_WAVELENGTH, model_attrs, run_study, study_attrs
 
 from v1pushpull.cells import CORFCell, GaborCell, PushPullCell, SurroundInhibitionCell
-from v1pushpull.contours import detect_contours, evaluate_contours, read_bsds_ground_truth
+from v1pushpull.contours import (
+    RELEASED_ORIENTATIONS,
+    detect_contours,
+    evaluate_contours,
+    read_bsds_ground_truth,
+    rescale_min_max,
+)
 from v1pushpull.plotting import model_color, model_label
 from v1pushpull.stimuli import gaussian_noise
 
 DETECTORS = ("canny", "gabor_energy", "gabor_surround", "corf", "pushpull_corf")
+CORF_DETECTORS = ("corf", "pushpull_corf")
+CONVENTIONS = ("corrected", "released")
 EDGE_ORIENTATIONS = np.linspace(0.0, 2 * math.pi, 16, endpoint=False)  # polarity-selective
 AXIAL_ORIENTATIONS = np.linspace(0.0, math.pi, 8, endpoint=False)  # π-periodic energy
 CANNY_SIGMA = 2.0  # px
@@ -62,9 +76,12 @@ SCENE_SIZE = 128  # px
 N_THRESHOLDS = 24
 
 
-def cells() -> dict[str, object]:
-    """The cells behind the model detectors."""
-    corf = CORFCell(sigma=CORF_SIGMA)
+def cells(convention: str = "corrected") -> dict[str, object]:
+    """The cells behind the model detectors; the CORF cells in the given convention."""
+    if convention == "released":
+        corf = CORFCell(sigma=CORF_SIGMA, convention="released")
+    else:
+        corf = CORFCell(sigma=CORF_SIGMA)
     gabor = GaborCell(wavelength=GABOR_WAVELENGTH)
     return {
         "gabor_energy": gabor,
@@ -74,7 +91,9 @@ def cells() -> dict[str, object]:
     }
 
 
-def contour_strength(detector: str, image: np.ndarray, models: dict[str, object]) -> np.ndarray:
+def contour_strength(
+    detector: str, image: np.ndarray, models: dict[str, object], convention: str = "corrected"
+) -> np.ndarray:
     """Thinned contour strength of one image (H, W); for Canny, the fraction of settings that
     mark a pixel, so that thresholding it reproduces Canny at one setting."""
     if detector == "canny":
@@ -89,30 +108,41 @@ def contour_strength(detector: str, image: np.ndarray, models: dict[str, object]
             for q in CANNY_QUANTILES
         ]
         return np.mean(maps, axis=0)
-    responses, orientations = _responses(detector, image, models)
-    return np.asarray(detect_contours(responses, orientations).thinned)
+    responses, orientations, convention = _responses(detector, image, models, convention)
+    return np.asarray(detect_contours(responses, orientations, convention=convention).thinned)
 
 
-def contour_map(detector: str, image: np.ndarray, models: dict[str, object]) -> np.ndarray:
+def contour_map(
+    detector: str, image: np.ndarray, models: dict[str, object], convention: str = "corrected"
+) -> np.ndarray:
     """Binary contour map with each detector's default threshold (strongest 10 %)."""
     if detector == "canny":
         return skimage.feature.canny(
             image, sigma=CANNY_SIGMA, low_threshold=0.8, high_threshold=0.9, use_quantiles=True
         )
-    responses, orientations = _responses(detector, image, models)
-    return np.asarray(detect_contours(responses, orientations).edges)
+    responses, orientations, convention = _responses(detector, image, models, convention)
+    return np.asarray(detect_contours(responses, orientations, convention=convention).edges)
 
 
 def _responses(
-    detector: str, image: np.ndarray, models: dict[str, object]
-) -> tuple[np.ndarray, np.ndarray]:
-    """A model detector's responses (n_orientations, H, W) and their orientations (rad)."""
+    detector: str, image: np.ndarray, models: dict[str, object], convention: str
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """A model detector's responses (n_orientations, H, W), their orientations (rad), and the
+    convention of its post-processing (the CORF detectors' own; corrected for Gabor)."""
+    if detector in CORF_DETECTORS and convention == "released":
+        # as CORFContourDetection: min–max rescaled, in float64, its 16 channels in its order
+        image = rescale_min_max(image.astype(np.float64))
+        return (
+            models[detector].response(image, RELEASED_ORIENTATIONS),
+            RELEASED_ORIENTATIONS,
+            convention,
+        )
     image = image.astype(np.float32)
     if detector == "gabor_energy":
-        return models[detector].energy(image, AXIAL_ORIENTATIONS), AXIAL_ORIENTATIONS
+        return models[detector].energy(image, AXIAL_ORIENTATIONS), AXIAL_ORIENTATIONS, "corrected"
     if detector == "gabor_surround":
-        return models[detector].response(image, AXIAL_ORIENTATIONS), AXIAL_ORIENTATIONS
-    return models[detector].response(image, EDGE_ORIENTATIONS), EDGE_ORIENTATIONS
+        return models[detector].response(image, AXIAL_ORIENTATIONS), AXIAL_ORIENTATIONS, "corrected"
+    return models[detector].response(image, EDGE_ORIENTATIONS), EDGE_ORIENTATIONS, "corrected"
 
 
 def generated_scene(seed: int, size: int = SCENE_SIZE) -> tuple[np.ndarray, np.ndarray]:
@@ -154,7 +184,9 @@ def generated_scene(seed: int, size: int = SCENE_SIZE) -> tuple[np.ndarray, np.n
     return image, boundary
 
 
-def f_measure_against_noise(quick: bool, models: dict[str, object]) -> xr.Dataset:
+def f_measure_against_noise(
+    quick: bool, models: dict[str, object], convention: str = "corrected"
+) -> xr.Dataset:
     """ODS F-measure, precision and recall of every detector at every noise level."""
     noise_levels = np.array([0.0, 0.1] if quick else [0.0, 0.05, 0.1, 0.2])
     scenes = [generated_scene(seed) for seed in range(2 if quick else 4)]
@@ -167,7 +199,7 @@ def f_measure_against_noise(quick: bool, models: dict[str, object]) -> xr.Datase
         ]
         truths = [[boundary] for _, boundary in scenes]
         for i, detector in enumerate(DETECTORS):
-            strengths = [contour_strength(detector, image, models) for image in noisy]
+            strengths = [contour_strength(detector, image, models, convention) for image in noisy]
             result = evaluate_contours(strengths, truths, thresholds=N_THRESHOLDS)
             table[:, i, j] = [
                 result.attrs["ods"],
@@ -210,7 +242,9 @@ def _grey(image: np.ndarray) -> np.ndarray:
     return skimage.color.rgb2gray(image) if image.ndim == 3 else image
 
 
-def bsds_f_measure(folder: Path, limit: int, models: dict[str, object]) -> xr.Dataset:
+def bsds_f_measure(
+    folder: Path, limit: int, models: dict[str, object], convention: str = "corrected"
+) -> xr.Dataset:
     """ODS and OIS F-measures on the BSDS500 test images found in ``folder``."""
     image_paths = sorted((folder / "images" / "test").glob("*.jpg"))[:limit]
     if not image_paths:
@@ -222,7 +256,7 @@ def bsds_f_measure(folder: Path, limit: int, models: dict[str, object]) -> xr.Da
     ]
     ods, ois = [], []
     for detector in DETECTORS:
-        strengths = [contour_strength(detector, image, models) for image in images]
+        strengths = [contour_strength(detector, image, models, convention) for image in images]
         result = evaluate_contours(
             strengths, [t.boundaries for t in truths], thresholds=N_THRESHOLDS
         )
@@ -235,12 +269,19 @@ def bsds_f_measure(folder: Path, limit: int, models: dict[str, object]) -> xr.Da
     )
 
 
-def run(quick: bool = False, bsds: Path | None = None, bsds_limit: int = 20) -> xr.Dataset:
+def run(
+    quick: bool = False,
+    bsds: Path | None = None,
+    bsds_limit: int = 20,
+    convention: str = "corrected",
+) -> xr.Dataset:
     """F-measures on generated scenes (and BSDS500 when given)."""
-    models = cells()
-    dataset = f_measure_against_noise(quick, models)
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    models = cells(convention)
+    dataset = f_measure_against_noise(quick, models, convention)
     if bsds is not None:
-        bsds_result = bsds_f_measure(bsds, bsds_limit, models)
+        bsds_result = bsds_f_measure(bsds, bsds_limit, models, convention)
         dataset = dataset.merge(bsds_result)
         dataset.attrs.update(bsds_result.attrs)
     dataset["noise_std"].attrs.update(units="1", long_name="noise std (luminance units)")
@@ -254,6 +295,7 @@ def run(quick: bool = False, bsds: Path | None = None, bsds_limit: int = 20) -> 
             n_thresholds=N_THRESHOLDS,
             canny_sigma_px=CANNY_SIGMA,
             canny_quantiles=CANNY_QUANTILES,
+            corf_convention=convention,
             **dataset.attrs,
             **model_attrs(models),
         )
@@ -277,7 +319,8 @@ def summary(dataset: xr.Dataset) -> str:
 
 def plot(dataset: xr.Dataset, quick: bool = False) -> dict[str, plt.Figure]:
     """Contour maps of natural images in noise; F-measure against noise level."""
-    models = cells()
+    convention = str(dataset.attrs.get("corf_convention", "corrected"))
+    models = cells(convention)
     images = natural_images(quick)
     noise = 0.1
     maps = plt.figure(figsize=(2.3 * (len(DETECTORS) + 1), 2.4 * len(images)), layout="constrained")
@@ -287,7 +330,8 @@ def plot(dataset: xr.Dataset, quick: bool = False) -> dict[str, plt.Figure]:
         axes[row, 0].imshow(noisy, cmap="gray", vmin=0, vmax=1)
         axes[row, 0].set_title(f"{name} + noise {noise:g}" if row == 0 else name, fontsize="small")
         for col, detector in enumerate(DETECTORS, start=1):
-            axes[row, col].imshow(contour_map(detector, noisy, models), cmap="gray_r")
+            edges = contour_map(detector, noisy, models, convention)
+            axes[row, col].imshow(edges, cmap="gray_r")
             if row == 0:
                 axes[row, col].set_title(model_label(detector), fontsize="small")
     for ax in axes.ravel():
@@ -336,6 +380,12 @@ def main(argv: list[str] | None = None) -> xr.Dataset:
         )
         parser.add_argument(
             "--bsds-limit", type=int, default=20, help="number of BSDS test images (default 20)"
+        )
+        parser.add_argument(
+            "--convention",
+            choices=CONVENTIONS,
+            default="corrected",
+            help="convention of the CORF detectors (default corrected)",
         )
 
     return run_study(

@@ -10,18 +10,24 @@ import pytest
 import scipy.io
 from skimage.filters import apply_hysteresis_threshold
 
+import v1pushpull.contours as contours_module
 from v1pushpull.cells import CORFCell, PushPullCell
 from v1pushpull.contours import (
+    RELEASED_ORIENTATIONS,
     BSDSGroundTruth,
     boundary_counts,
     contour_scores,
+    contour_threshold,
     detect_contours,
+    detect_corf_contours,
     evaluate_contours,
     hysteresis_threshold,
     match_boundaries,
     non_maximum_suppression,
     orientation_maximum,
     read_bsds_ground_truth,
+    rescale_min_max,
+    rgb_to_gray,
 )
 
 
@@ -115,6 +121,272 @@ def test_detect_contours_of_a_square(backend):
     np.testing.assert_allclose(
         backend.to_numpy(contours.strength), backend.to_numpy(responses).max(axis=0)
     )
+
+
+# --- the released convention (CORFContourDetection), on hand-made cases -------------------
+# Reference data of the released code: tests/test_contours_reference.py.
+
+
+def theta_of(theta_m_degrees: float) -> float:
+    """This library's θ of the released θ_m (degrees, y axis up): θ = (π − θ_m) mod 2π."""
+    return float(np.mod(np.pi - np.radians(theta_m_degrees), 2 * np.pi))
+
+
+def test_conventions_are_checked():
+    image = np.ones((4, 4))
+    with pytest.raises(ValueError, match="convention must be 'corrected' or 'released'"):
+        detect_contours(image[None], [0.0], convention="matlab")
+    with pytest.raises(ValueError, match="convention"):
+        hysteresis_threshold(image, convention="Released")
+    with pytest.raises(ValueError, match="low_ratio must be < 1"):
+        hysteresis_threshold(image, 0.5, low_ratio=1.0, convention="released")
+    with pytest.raises(ValueError, match="high must be > 0"):
+        hysteresis_threshold(image, 0.0, convention="released")
+
+
+def test_released_orientations():
+    """θ_m = 0:22.5:337.5 in the released order, mapped with θ = (π − θ_m) mod 2π: the
+    released θ_m = 0 cell prefers a vertical edge bright on the left, this library's θ = π."""
+    np.testing.assert_allclose(np.degrees(RELEASED_ORIENTATIONS[:3]), [180.0, 157.5, 135.0])
+    back = np.mod(np.pi - RELEASED_ORIENTATIONS, 2 * np.pi)
+    np.testing.assert_array_equal(back, (np.arange(16) * 22.5 * np.pi) / 180)
+
+
+def test_rgb_to_gray_uses_matlab_weights_not_scikit_image():
+    """MATLAB's weights are the luma row of the inverse of the NTSC RGB→YIQ matrix."""
+    yiq_to_rgb = np.array([[1.0, 0.956, 0.621], [1.0, -0.272, -0.647], [1.0, -1.106, 1.703]])
+    expected = np.linalg.inv(yiq_to_rgb)[0]
+    gray = rgb_to_gray(np.eye(3)[:, None, :])[:, 0]
+    np.testing.assert_allclose(gray, expected, atol=1e-14)
+    skimage_color = pytest.importorskip("skimage.color")
+    assert not np.allclose(gray, skimage_color.rgb2gray(np.eye(3)[:, None, :])[:, 0], atol=0.05)
+    with pytest.raises(ValueError, match="3 colour channels"):
+        rgb_to_gray(np.zeros((4, 4, 4)))
+
+
+def test_rescale_min_max_per_image(backend):
+    images = np.stack([np.linspace(2.0, 4.0, 12).reshape(3, 4), np.full((3, 4), 0.3)])
+    result = backend.to_numpy(rescale_min_max(backend.asarray(images)))
+    np.testing.assert_allclose(result[0], (images[0] - 2.0) / 2.0, atol=1e-15)
+    np.testing.assert_array_equal(result[1], 1.0)  # a constant image becomes all ones
+
+
+def test_released_maximum_takes_magnitudes_and_the_first_channel_on_ties():
+    responses = np.zeros((3, 1, 3))
+    responses[:, 0, 0] = [0.2, -0.5, 0.5]  # |−0.5| ties with 0.5: the earlier channel wins
+    responses[:, 0, 1] = [0.1, 0.3, 0.3]
+    strength, orientation = orientation_maximum(responses, [0.0, 1.0, 2.0], convention="released")
+    assert strength.tolist() == [[0.5, 0.3, 0.0]]
+    assert orientation.tolist() == [[1.0, 1.0, 0.0]]  # all-zero pixel: the first channel
+
+
+def released_thinned_centre(neighbourhood: np.ndarray, theta_m_degrees: float) -> float:
+    """The released thinning of the centre of a 3 × 3 neighbourhood at one θ_m."""
+    orientation = np.full((3, 3), theta_of(theta_m_degrees))
+    return float(non_maximum_suppression(neighbourhood, orientation, convention="released")[1, 1])
+
+
+def test_released_thinning_interpolates_between_neighbours():
+    """θ_m = 22.5°: f = 0.5, the centre is compared with (E + NE)/2 and (W + SW)/2."""
+    neighbourhood = np.zeros((3, 3))
+    neighbourhood[1, 1] = 1.0
+    neighbourhood[1, 2] = 1.2  # E
+    neighbourhood[0, 2] = 0.6  # NE: (1.2 + 0.6)/2 = 0.9 ≤ 1, kept
+    assert released_thinned_centre(neighbourhood, 22.5) == 1.0
+    neighbourhood[0, 2] = 1.0  # (1.2 + 1.0)/2 = 1.1 > 1, suppressed
+    assert released_thinned_centre(neighbourhood, 22.5) == 0.0
+    assert released_thinned_centre(neighbourhood, 0.0) == 0.0  # E alone: 1.2 > 1
+    # θ_m = 90° (and 270°, the same axis mod π): N and S only
+    assert released_thinned_centre(neighbourhood, 90.0) == 1.0
+    assert released_thinned_centre(neighbourhood, 270.0) == 1.0
+    neighbourhood[2, 1] = 1.5  # S
+    assert released_thinned_centre(neighbourhood, 90.0) == 0.0
+    # θ_m = 135°: NW and SE; 157.5°: (NW + W)/2 and (SE + E)/2 = (0 + 1.2)/2
+    assert released_thinned_centre(neighbourhood, 135.0) == 1.0
+    neighbourhood[1, 2] = 2.4
+    assert released_thinned_centre(neighbourhood, 157.5) == 0.0
+
+
+def test_released_thinning_keeps_plateaus_and_pads_with_zeros():
+    """≥ both neighbours: a two-pixel plateau keeps both pixels (the corrected thinning keeps
+    one); the border pixels are compared with zeros outside."""
+    strength = np.tile([0.0, 1.0, 2.0, 2.0, 1.0, 0.0], (4, 1))
+    across = np.full_like(strength, theta_of(0.0))
+    thinned = non_maximum_suppression(strength, across, convention="released")
+    assert thinned[1].tolist() == [0.0, 0.0, 2.0, 2.0, 0.0, 0.0]
+    corrected = non_maximum_suppression(strength, np.zeros_like(strength))
+    assert np.count_nonzero(corrected[1]) == 1
+    border = np.zeros((3, 3))
+    border[:, 0] = 1.0  # a column at the left border: W is outside, 0
+    kept = non_maximum_suppression(border, np.full((3, 3), theta_of(0.0)), convention="released")
+    assert kept[:, 0].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_released_threshold_rule_by_hand(backend):
+    """100 values 0.001, 0.002, ..., 0.1; bin j (1-based) of the 64-bin imhist ends at
+    (2j − 1)/126: cumulative counts 7, 23, 39, 55, 71, 87, 100, so with p = 0.1 the first
+    count > 90 is bin 7 and high = 7/64 = 0.109: above every value, so no pixel is a seed.
+    With p = 0.3 the first count > 70 is bin 5: high = 5/64."""
+    thinned = backend.asarray(np.linspace(0.0, 0.1, 101).reshape(1, 101))
+    assert float(contour_threshold(thinned, convention="released")) == 7 / 64
+    assert float(contour_threshold(thinned, 0.3, convention="released")) == 5 / 64
+    assert not backend.to_numpy(hysteresis_threshold(thinned, convention="released")).any()
+    # the corrected rule keeps the strongest 10 %: the higher 0.9 quantile, 0.091
+    assert float(contour_threshold(thinned)) == pytest.approx(0.091)
+    empty = np.zeros((2, 4, 4))
+    assert np.isnan(contour_threshold(empty, convention="released")).all()
+    assert not hysteresis_threshold(empty, convention="released").any()
+
+
+def kovesi_by_stack(image: np.ndarray, high: float, low: float) -> np.ndarray:
+    """Kovesi's hysthresh written from its stated rule, one pixel at a time: a stack of
+    1-based column-major indices v, seeded with the pixels ≥ high; a popped v with
+    rows + 1 < v < rows·cols − rows marks and pushes each unmarked v + o, o in
+    (±1, ±rows, ±rows ± 1), whose value is > low."""
+    rows, cols = image.shape
+    values = image.ravel(order="F")
+    marked = values >= high
+    stack = [int(i) + 1 for i in np.flatnonzero(marked)]
+    offsets = (-1, 1, -rows - 1, -rows, -rows + 1, rows - 1, rows, rows + 1)
+    while stack:
+        v = stack.pop()
+        if rows + 1 < v < rows * cols - rows:
+            for offset in offsets:
+                u = v + offset
+                if not marked[u - 1] and values[u - 1] > low:
+                    marked[u - 1] = True
+                    stack.append(u)
+    return marked.reshape(rows, cols, order="F")
+
+
+@pytest.mark.parametrize("shape", [(7, 9), (12, 5), (2, 6), (1, 8), (30, 40)])
+def test_released_hysteresis_equals_the_stack(shape, rng):
+    for _ in range(5):
+        image = rng.random(shape) * (rng.random(shape) < 0.6)
+        expected = kovesi_by_stack(image, 0.8, 0.4)
+        result = hysteresis_threshold(image, 0.8, convention="released")
+        np.testing.assert_array_equal(result, expected)
+
+
+def released_hysteresis(image: np.ndarray) -> np.ndarray:
+    return hysteresis_threshold(image, 1.0, convention="released").astype(int)
+
+
+def test_released_hysteresis_first_and_last_columns_never_grow():
+    image = np.zeros((5, 6))
+    image[2, 0] = 1.0  # a seed in the first column ...
+    image[2, 1] = 0.6  # ... does not grow into its neighbour
+    image[1, 5] = 1.0  # nor a seed in the last column
+    image[1, 4] = 0.6
+    result = released_hysteresis(image)
+    assert result[2].tolist() == [1, 0, 0, 0, 0, 0] and result[1].tolist() == [0] * 5 + [1]
+    # the corrected (8-connected) hysteresis links both
+    assert hysteresis_threshold(image, 1.0)[[2, 1], [1, 4]].all()
+    # grown into from the second column, the first column is marked
+    image = np.zeros((5, 6))
+    image[2, 2], image[2, 1], image[2, 0] = 1.0, 0.6, 0.6
+    assert released_hysteresis(image)[2].tolist() == [1, 1, 1, 0, 0, 0]
+
+
+def test_released_hysteresis_first_pixel_of_column_two_and_last_of_column_w_minus_one():
+    """v = rows + 1 (top pixel of column 2) and v = rows·cols − rows (bottom pixel of column
+    W − 1) fail the strict bounds."""
+    image = np.zeros((4, 5))
+    image[0, 1], image[0, 2] = 1.0, 0.6  # top of column 2 (0-based column 1)
+    image[3, 3], image[3, 2] = 1.0, 0.6  # bottom of column W − 1 (0-based column 3)
+    result = released_hysteresis(image)
+    assert result.sum() == 2 and result[0, 1] == 1 and result[3, 3] == 1
+    image[0, 1], image[1, 1] = 0.0, 1.0  # one row lower, column 2 grows
+    assert released_hysteresis(image)[0, 2] == 1
+
+
+def test_released_hysteresis_wraps_between_columns():
+    """Linear offsets ±1 wrap: the row above the top row is the bottom row one column to
+    the left, the row below the bottom row is the top row one column to the right."""
+    image = np.zeros((5, 6))
+    image[0, 3] = 1.0  # top of column 3 (0-based)
+    image[4, 2] = 0.6  # v − 1: the bottom of the previous column
+    image[4, 1] = 0.6  # v − rows − 1: the bottom of the column before that
+    result = released_hysteresis(image)
+    assert result[4, 2] == 1 and result[4, 1] == 1 and result.sum() == 3
+    image = np.zeros((5, 6))
+    image[4, 2] = 1.0  # bottom of column 2
+    image[0, 3] = 0.6  # v + 1: the top of the next column
+    image[0, 2] = 0.6  # v − rows + 1: the top of its own column
+    result = released_hysteresis(image)
+    assert result[0, 3] == 1 and result[0, 2] == 1 and result.sum() == 3
+    assert not hysteresis_threshold(image, 1.0)[0].any()  # 8-connected: not linked
+
+
+def grating(contrast: float, degrees: float, size: int = 96) -> np.ndarray:
+    """The reference data's grating (case 3): wavelength 14 px, origin off the pixel grid."""
+    y, x = np.mgrid[:size, :size]
+    theta = np.radians(degrees)
+    phase = 2 * np.pi * ((x - 48.25) * np.cos(theta) + (y - 48.375) * np.sin(theta)) / 14
+    return 0.5 * (1 + contrast * np.cos(phase))
+
+
+@pytest.mark.parametrize("degrees", [0, 45, 90, 135])
+def test_released_pipeline_is_independent_of_contrast(degrees, monkeypatch):
+    """The released pipeline's only contrast normalisation is its min–max rescaling of the
+    input; with a cell exactly proportional to contrast (the corrected CORF cell stands in
+    for the released one, which is too), the contour map of a grating is the same at
+    contrast 0.2 and 1. Without the rescaling its threshold k/64, absolute, would change."""
+    monkeypatch.setattr(
+        contours_module,
+        "_released_cell",
+        lambda sigma, shift, k: PushPullCell(CORFCell(sigma), inhibition_strength=k),
+    )
+    low, high = grating(0.2, degrees), grating(1.0, degrees)
+    np.testing.assert_allclose(rescale_min_max(low), rescale_min_max(high), atol=1e-15)
+    maps = [
+        detect_corf_contours(image, high=1 / 64, convention="released") for image in (low, high)
+    ]
+    differ = int(np.sum(maps[0].edges != maps[1].edges))
+    assert maps[1].edges.sum() > 1000
+    # axis-aligned gratings: identical; oblique ones: the symmetric grating ties in the
+    # interpolated thinning, and rounding (1e-16) breaks 1 tie in ~1800 differently
+    assert differ == 0 if degrees in (0, 90) else differ <= 2
+    thinned = [np.asarray(contours.thinned) for contours in maps]
+    rule = [float(contour_threshold(t, convention="released")) for t in thinned]
+    # the 64-bin rule: the thinned values of a grating crowd into one bin, whose k/64 lies
+    # above all of them, so at the default p = 0.1 the released map of a grating is empty
+    assert rule[0] == rule[1] > max(t.max() for t in thinned)
+    # not rescaled, the same cell and post-processing: the threshold follows the contrast
+    cell = PushPullCell(CORFCell())
+    raw = [
+        detect_contours(
+            cell.response(image, RELEASED_ORIENTATIONS),
+            RELEASED_ORIENTATIONS,
+            convention="released",
+        ).thinned
+        for image in (low, high)
+    ]
+    raw_rule = [float(contour_threshold(t, convention="released")) for t in raw]
+    assert raw_rule[0] < raw_rule[1]
+
+
+def test_released_detect_contours_on_every_backend(backend, rng):
+    """The released steps run on the host in float64; every backend gives the NumPy result,
+    on its own device and in the responses' dtype."""
+    responses = rng.random((16, 24, 32)) ** 4
+    expected = detect_contours(responses, RELEASED_ORIENTATIONS, convention="released")
+    assert 0 < expected.edges.sum() < (expected.thinned > 0).sum()
+    result = detect_contours(
+        backend.asarray(responses), RELEASED_ORIENTATIONS, convention="released"
+    )
+    for got, want in zip(result, expected, strict=True):
+        np.testing.assert_array_equal(backend.to_numpy(got), want)
+    assert result.thinned.dtype == backend.asarray(responses).dtype
+
+
+def test_detect_corf_contours_checks_its_image():
+    with pytest.raises(ValueError, match=r"\(H, W\) grey or \(H, W, 3\) RGB"):
+        detect_corf_contours(np.zeros((2, 64, 64)))
+    rgb = np.zeros((64, 64, 3))
+    rgb[:, 32:] = [0.8, 0.6, 0.4]
+    grey = rgb_to_gray(rgb)
+    np.testing.assert_array_equal(detect_corf_contours(rgb).edges, detect_corf_contours(grey).edges)
 
 
 def line_map(column: int, size: int = 100) -> np.ndarray:

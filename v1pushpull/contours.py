@@ -7,10 +7,23 @@ the thinned pixels. Evaluation follows the Berkeley benchmark [M04]_: a detected
 pixel is correct if it can be matched one-to-one to a ground-truth boundary pixel within a
 tolerance given as a fraction of the image diagonal (0.0075 by default, as in BSDS500).
 
-Host steps: hysteresis (connected components with :func:`scipy.ndimage.label`), matching
-(:mod:`scipy.spatial`, :mod:`scipy.sparse.csgraph`) and the ``.mat`` reader run on the host;
-GPU arrays are copied there for these steps (the results of hysteresis go back to the
-device). Maximum, orientation and non-maximum suppression run on any backend.
+Two conventions. ``convention="corrected"`` (the default) is this library's model:
+bilinear non-maximum suppression at unit distance, a quantile threshold and 8-connected
+hysteresis. ``convention="released"`` reproduces, bit for bit, the post-processing of the
+authors' released push-pull CORF code (``CORFContourDetection`` of the MATLAB code in GitHub
+``brianhhu/FG_RNN``, ``other/CORFPushPull``): the maximum of ``|response|`` over orientations
+with the first channel in list order on ties, its linearly interpolated thinning
+(``thinning`` method 2), its 64-bin histogram threshold rule and Peter Kovesi's
+``hysthresh``, with its quirks; :func:`detect_corf_contours` adds its grey conversion and
+per-image min–max rescaling of the input. Orientations keep this library's convention in both:
+the released code's θ_m (y axis up, counter-clockwise) is ``θ_m = (π − θ) mod 2π``.
+
+Host steps: hysteresis (connected components with :func:`scipy.ndimage.label`, or a
+breadth-first search of :mod:`scipy.sparse.csgraph` for the released one), the released
+thinning (float64, as the released code), thresholds, matching (:mod:`scipy.spatial`,
+:mod:`scipy.sparse.csgraph`) and the ``.mat`` reader run on the host; GPU arrays are copied
+there for these steps (thinned maps and binary maps go back to the device). Maximum,
+orientation and the corrected non-maximum suppression run on any backend.
 
 References
 ----------
@@ -28,14 +41,14 @@ import math
 import numbers
 import os
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import scipy.io
 import scipy.ndimage as ndi
 import xarray as xr
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import maximum_bipartite_matching
+from scipy.sparse.csgraph import breadth_first_order, maximum_bipartite_matching
 from scipy.spatial import cKDTree
 
 from ._backend import (
@@ -48,23 +61,141 @@ from ._backend import (
 )
 
 __all__ = [
+    "RELEASED_ORIENTATIONS",
     "BSDSGroundTruth",
     "ContourMap",
     "boundary_counts",
     "contour_scores",
+    "contour_threshold",
     "detect_contours",
+    "detect_corf_contours",
     "evaluate_contours",
     "hysteresis_threshold",
     "match_boundaries",
     "non_maximum_suppression",
     "orientation_maximum",
     "read_bsds_ground_truth",
+    "rescale_min_max",
+    "rgb_to_gray",
 ]
 
 BSDS_MAX_DISTANCE = 0.0075  # fraction of the image diagonal, BSDS500 default
 
+Convention = Literal["corrected", "released"]
+_CONVENTIONS = ("corrected", "released")
 
-def orientation_maximum(responses: Any, orientations: Any) -> tuple[Any, Any]:
+# The released code's channels, θ_m = 0:22.5:337.5 degrees, in its list order (which decides
+# its ties), as radians the way it computes them, ``(θ_m·π)/180``.
+_RELEASED_THETA_M = (np.arange(16) * 22.5 * np.pi) / 180.0
+RELEASED_ORIENTATIONS: np.ndarray = np.mod(np.pi - _RELEASED_THETA_M, 2 * np.pi)
+"""The 16 orientations θ (rad, this library's convention) of ``CORFContourDetection``'s
+channels θ_m = 0°, 22.5°, …, 337.5°, in its order: ``θ = (π − θ_m) mod 2π``, i.e. 180°,
+157.5°, …, 0°, 337.5°, …, 202.5°. Mapped back, ``(π − θ) mod 2π`` gives the released θ_m
+bit for bit."""
+
+# MATLAB's rgb2gray: the luma row of the inverse of the NTSC (YIQ) matrix. These differ from
+# scikit-image's rgb2gray (0.2125, 0.7154, 0.0721, Rec. 709 for linear RGB).
+_MATLAB_GRAY_WEIGHTS = (0.298936021293775, 0.587043074451121, 0.114020904255103)
+
+
+def _check_convention(convention: Any) -> str:
+    if convention not in _CONVENTIONS:
+        raise ValueError(f"convention must be 'corrected' or 'released', got {convention!r}")
+    return convention
+
+
+def rgb_to_gray(image: Any) -> Any:
+    """Grey levels of RGB images with MATLAB's ``rgb2gray`` weights (Rec. 601 luma).
+
+    ``gray = 0.298936021293775·R + 0.587043074451121·G + 0.114020904255103·B``, the weights
+    of MATLAB's (and GNU Octave's) ``rgb2gray``, which the released CORF contour code applies
+    to colour input. They are not scikit-image's :func:`skimage.color.rgb2gray` weights
+    (0.2125, 0.7154, 0.0721).
+
+    Parameters
+    ----------
+    image : array, shape (..., H, W, 3)
+        Real floating RGB images of any backend (channels last).
+
+    Returns
+    -------
+    array, shape (..., H, W)
+        Same backend, device and dtype.
+
+    Raises
+    ------
+    ValueError
+        If the last axis does not have length 3.
+
+    Notes
+    -----
+    MATLAB rounds the grey levels of an integer image to its integer type; this function takes
+    floating images only (convert ``uint8`` images with ``image / 255``), so it differs from
+    MATLAB on integer input by that rounding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from v1pushpull.contours import rgb_to_gray
+    >>> float(rgb_to_gray(np.array([[[1.0, 0.0, 0.0]]]))[0, 0])
+    0.298936021293775
+    """
+    image, _ = as_float_images(image, "image", min_ndim=3)
+    if image.shape[-1] != 3:
+        raise ValueError(
+            f"image must have 3 colour channels on its last axis, got shape {tuple(image.shape)}"
+        )
+    return _gray(image)
+
+
+def _gray(image: Any) -> Any:
+    red, green, blue = (image[..., channel] for channel in range(3))
+    weight_red, weight_green, weight_blue = _MATLAB_GRAY_WEIGHTS
+    return weight_red * red + weight_green * green + weight_blue * blue
+
+
+def rescale_min_max(image: Any) -> Any:
+    """Per-image min–max scaling to [0, 1], the released CORF code's ``rescaleImage(·, 0, 1)``.
+
+    ``(x − min) / (max − min)`` over each image's pixels; a constant image becomes all ones.
+    It is the released contour pipeline's only contrast normalisation: as the cells are
+    exactly proportional to contrast, it makes the released contour map independent of the
+    contrast of the input.
+
+    Parameters
+    ----------
+    image : array, shape (..., H, W)
+        Real floating images of any backend.
+
+    Returns
+    -------
+    array, shape (..., H, W)
+        Same backend, device and dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from v1pushpull.contours import rescale_min_max
+    >>> rescale_min_max(np.array([[1.0, 2.0, 3.0]])).tolist()
+    [[0.0, 0.5, 1.0]]
+    >>> rescale_min_max(np.full((1, 2), 0.3)).tolist()
+    [[1.0, 1.0]]
+    """
+    image, xp = as_float_images(image, "image")
+    return _rescale(image, xp)
+
+
+def _rescale(image: Any, xp: Any) -> Any:
+    low = xp.min(image, axis=(-2, -1), keepdims=True)
+    span = xp.max(image, axis=(-2, -1), keepdims=True) - low
+    flat = span == 0
+    scaled = (image - low) / xp.where(flat, 1.0, span)
+    return xp.where(flat, xp.ones_like(image), scaled)
+
+
+def orientation_maximum(
+    responses: Any, orientations: Any, *, convention: Convention = "corrected"
+) -> tuple[Any, Any]:
     """Maximum response over orientations and the orientation (rad) where it occurs.
 
     Parameters
@@ -73,17 +204,22 @@ def orientation_maximum(responses: Any, orientations: Any) -> tuple[Any, Any]:
         Cell responses of any backend, e.g. from ``CORFCell.response``.
     orientations : 1-D sequence of float
         The orientations θ in rad of the channels.
+    convention : {"corrected", "released"}, optional
+        ``"released"`` takes the maximum of ``|responses|``, as the released code's
+        ``calc_viewimage``; for rectified (non-negative) responses both are the same.
 
     Returns
     -------
     strength : array, shape (..., H, W)
     orientation : array, shape (..., H, W)
-        Preferred orientation in rad (the first one on ties).
+        Preferred orientation in rad: the first channel in list order that reaches the
+        maximum, so a pixel where every channel is 0 gets the first orientation (the
+        released ``calc_viewimage`` rule, with its strict ``>``).
 
     Raises
     ------
     ValueError
-        If the number of orientations does not match axis −3.
+        If the number of orientations does not match axis −3, or ``convention`` is unknown.
 
     Examples
     --------
@@ -96,28 +232,59 @@ def orientation_maximum(responses: Any, orientations: Any) -> tuple[Any, Any]:
     """
     responses, xp = as_float_images(responses, "responses", min_ndim=3)
     theta = as_orientations(orientations)
+    released = _check_convention(convention) == "released"
+    strength, index = _orientation_maximum(responses, theta, xp, released)
+    return strength, _orientation_of(index, theta, xp, responses.dtype, device_of(responses))
+
+
+def _orientation_maximum(responses: Any, theta: np.ndarray, xp: Any, released: bool) -> Any:
+    """Maximum over axis −3 (of ``|responses|`` if ``released``) and its first index."""
     if theta.size != responses.shape[-3]:
         raise ValueError(
             f"orientations has {theta.size} values but responses has {responses.shape[-3]} "
             "orientation channels (axis -3)"
         )
-    strength = xp.max(responses, axis=-3)
-    index = xp.argmax(responses, axis=-3)
-    values = asarray_on(xp, theta, device=device_of(responses), dtype=responses.dtype)
-    orientation = xp.reshape(xp.take(values, xp.reshape(index, (-1,))), index.shape)
-    return strength, orientation
+    if released:
+        responses = xp.abs(responses)
+    return xp.max(responses, axis=-3), xp.argmax(responses, axis=-3)
 
 
-def non_maximum_suppression(strength: Any, orientation: Any) -> Any:
+def _orientation_of(index: Any, theta: np.ndarray, xp: Any, dtype: Any, device: Any) -> Any:
+    values = asarray_on(xp, theta, device=device, dtype=dtype)
+    return xp.reshape(xp.take(values, xp.reshape(index, (-1,))), index.shape)
+
+
+def _released_thinning(strength: Any, orientation: np.ndarray, xp: Any) -> Any:
+    """The released thinning of ``strength`` (any backend) for host orientations θ (rad)."""
+    host = np.asarray(to_numpy(strength), dtype=np.float64)
+    keep = _interpolated_thinning_keep(host, orientation)
+    kept = asarray_on(xp, keep, device=device_of(strength), dtype=xp.bool)
+    return xp.where(kept, strength, xp.zeros_like(strength))
+
+
+def non_maximum_suppression(
+    strength: Any, orientation: Any, *, convention: Convention = "corrected"
+) -> Any:
     """Thin contours: keep a pixel only if it is a maximum across the contour.
 
-    The strength is compared with its values one pixel ahead and one pixel behind along the
-    preferred orientation θ (rad, the direction across the edge), read by bilinear
-    interpolation at ``(x ± cos θ, y ± sin θ)``. Interpolating at unit distance (rather than
-    at the nearest of the 8 neighbours) keeps 45° contours one pixel thin: a diagonal step
-    would jump over the ridge. A pixel is kept if it is > 0, strictly larger than the value
-    behind and at least as large as the value ahead, so a two-pixel plateau keeps one pixel.
-    Pixels outside the image count as 0.
+    ``convention="corrected"``: the strength is compared with its values one pixel ahead and
+    one pixel behind along the preferred orientation θ (rad, the direction across the edge),
+    read by bilinear interpolation at ``(x ± cos θ, y ± sin θ)``. Interpolating at unit
+    distance (rather than at the nearest of the 8 neighbours) keeps 45° contours one pixel
+    thin: a diagonal step would jump over the ridge. A pixel is kept if it is > 0, strictly
+    larger than the value behind and at least as large as the value ahead, so a two-pixel
+    plateau keeps one pixel. Pixels outside the image count as 0.
+
+    ``convention="released"``: the released code's ``thinning`` method 2 (which its
+    ``calc_thinning(·, ·, 1)`` calls). With ``o = θ_m mod π``, ``θ_m = (π − θ) mod 2π``
+    (counter-clockwise with the y axis up), the two values compared lie on the square of the
+    8 neighbours, interpolated linearly between the two neighbours on either side of the
+    direction ``o``: for ``o ≤ π/4`` between E and NE (and W and SW) with weight
+    ``f = o/(π/4)`` on NE, then NE→N, N→NW and NW→W per quarter (N is the row above). A pixel
+    keeps its value if it is ≥ both (so plateaus stay two pixels wide); pixels outside the
+    image count as 0. It is computed in float64 on the host, as the released code does; its
+    result depends on the exact θ (a float32 θ is rounded), which :func:`detect_contours`
+    passes in float64 whatever the dtype of the responses.
 
     Parameters
     ----------
@@ -125,16 +292,18 @@ def non_maximum_suppression(strength: Any, orientation: Any) -> Any:
         Non-negative contour strength of any backend.
     orientation : array, shape (..., H, W)
         Preferred orientation θ in rad, same backend.
+    convention : {"corrected", "released"}, optional
+        Which thinning (default ``"corrected"``).
 
     Returns
     -------
     array, shape (..., H, W)
-        ``strength`` where it is kept, 0 elsewhere.
+        ``strength`` where it is kept, 0 elsewhere (same backend, device and dtype).
 
     Raises
     ------
     ValueError
-        If the shapes differ.
+        If the shapes differ or ``convention`` is unknown.
 
     Examples
     --------
@@ -151,6 +320,8 @@ def non_maximum_suppression(strength: Any, orientation: Any) -> Any:
             f"orientation must have the shape of strength {tuple(strength.shape)}, "
             f"got {tuple(orientation.shape)}"
         )
+    if _check_convention(convention) == "released":
+        return _released_thinning(strength, np.asarray(to_numpy(orientation)), xp)
     height, width = strength.shape[-2:]
     device = device_of(strength)
     zero_row = xp.zeros((*strength.shape[:-2], 1, width), dtype=strength.dtype, device=device)
@@ -179,6 +350,43 @@ def non_maximum_suppression(strength: Any, orientation: Any) -> Any:
     return xp.where(keep, strength, 0.0)
 
 
+def _interpolated_thinning_keep(strength: np.ndarray, orientation: np.ndarray) -> np.ndarray:
+    """Pixels the released ``thinning`` (method 2) keeps; float64 host arrays (..., H, W)."""
+    # the released code's own orientation, counter-clockwise with the y axis up, mod π
+    direction = np.mod(np.mod(np.pi - orientation.astype(np.float64), 2 * np.pi), np.pi)
+    padded = np.pad(strength, [(0, 0)] * (strength.ndim - 2) + [(1, 1), (1, 1)])
+
+    def neighbour(row: int, col: int) -> np.ndarray:
+        height, width = strength.shape[-2:]
+        return padded[..., 1 + row : 1 + row + height, 1 + col : 1 + col + width]
+
+    north, south, east, west = neighbour(-1, 0), neighbour(1, 0), neighbour(0, 1), neighbour(0, -1)
+    north_east, north_west = neighbour(-1, 1), neighbour(-1, -1)
+    south_east, south_west = neighbour(1, 1), neighbour(1, -1)
+    quarter = 0.25 * np.pi
+    # per quarter of [0, π]: its start, and the neighbour pairs interpolated between, on the
+    # two sides (first pair at the quarter's start, second at its end)
+    quarters = (
+        (0.0, (east, north_east), (west, south_west)),
+        (quarter, (north_east, north), (south_west, south)),
+        (0.5 * np.pi, (north, north_west), (south, south_east)),
+        (0.75 * np.pi, (north_west, west), (south_east, east)),
+    )
+    ends = (quarter, 0.5 * np.pi, 0.75 * np.pi)
+    chosen = np.select([direction <= end for end in ends], [0, 1, 2], default=3)
+    ahead = np.zeros_like(strength)
+    behind = np.zeros_like(strength)
+    for index, (start, (a0, a1), (b0, b1)) in enumerate(quarters):
+        mask = chosen == index
+        if not mask.any():
+            continue
+        # the released arithmetic, operation for operation (o − 0 is exact)
+        fraction = (direction[mask] - start) / quarter
+        ahead[mask] = (1 - fraction) * a0[mask] + fraction * a1[mask]
+        behind[mask] = (1 - fraction) * b0[mask] + fraction * b1[mask]
+    return (strength >= ahead) & (strength >= behind)
+
+
 def _check_fraction(value: Any, name: str, *, allow_one: bool = True) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a real number, got {value!r}")
@@ -191,6 +399,145 @@ def _check_fraction(value: Any, name: str, *, allow_one: bool = True) -> float:
 
 
 _EIGHT_NEIGHBOURS = np.ones((3, 3), dtype=bool)
+_RELEASED_BINS = 64
+
+
+def _check_keep_fraction(keep_fraction: Any) -> float:
+    return _check_fraction(keep_fraction, "keep_fraction")
+
+
+def _quantile_threshold(image: np.ndarray, keep_fraction: float) -> float:
+    positive = image[image > 0]
+    if positive.size == 0:
+        return math.nan
+    return float(np.quantile(positive, 1.0 - keep_fraction, method="higher"))
+
+
+def _histogram_threshold(image: np.ndarray, keep_fraction: float) -> float:
+    """The released rule: ``k/64`` for the first 1-based bin k of the 64-bin ``imhist`` of the
+    positive values whose cumulative count exceeds ``(1 − p)·N``."""
+    positive = image[image > 0]
+    if positive.size == 0:
+        return math.nan
+    above = np.cumsum(_imhist(positive)) > (1.0 - keep_fraction) * positive.size
+    return float(np.argmax(above) + 1) / _RELEASED_BINS
+
+
+def _imhist(values: np.ndarray) -> np.ndarray:
+    """``imhist(values, 64)`` of octave-image 2.14 for floating values: bin centres
+    ``linspace(0, 1, 64)``, edges halfway between them; values beyond the outer edges count
+    in the outer bins."""
+    centres = np.linspace(0.0, 1.0, _RELEASED_BINS)
+    edges = (centres[:-1] + centres[1:]) / 2
+    return np.bincount(np.searchsorted(edges, values, side="left"), minlength=_RELEASED_BINS)
+
+
+def contour_threshold(
+    thinned: Any, keep_fraction: float = 0.1, *, convention: Convention = "corrected"
+) -> np.ndarray:
+    """The default high hysteresis threshold of each thinned contour map.
+
+    ``convention="corrected"``: the value that keeps the strongest ``keep_fraction`` p of the
+    positive pixels at or above it (the ``higher`` (1 − p) quantile of the positive values).
+
+    ``convention="released"``: the released ``CORFContourDetection`` rule,
+    ``high = k/64`` with k the first (1-based) bin of the 64-bin ``imhist`` of the positive
+    values (bin centres ``linspace(0, 1, 64)``) whose cumulative count exceeds ``(1 − p)·N``.
+    As ``k/64`` lies above the upper edge ``(2k − 1)/126`` of bin k for k < 32, fewer than
+    ``p·N`` positive pixels reach it; and it is absolute (in the units of ``thinned``, on a
+    1/64 grid), so it depends on the scale of the responses, which the released pipeline fixes
+    by rescaling its input (:func:`rescale_min_max`).
+
+    Parameters
+    ----------
+    thinned : array, shape (..., H, W)
+        Non-negative thinned contour strength of any backend.
+    keep_fraction : float, optional
+        p in (0, 1] (default 0.1; the released ``FG_RNN`` copy hard-codes 0.3, the original
+        code 0.1).
+    convention : {"corrected", "released"}, optional
+        Which rule (default ``"corrected"``).
+
+    Returns
+    -------
+    numpy.ndarray of float64, shape (...)
+        One threshold per map; NaN for a map without positive pixels.
+
+    Raises
+    ------
+    ValueError
+        If ``keep_fraction`` is out of range or ``convention`` is unknown.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from v1pushpull.contours import contour_threshold
+    >>> thinned = np.linspace(0.0, 0.1, 101).reshape(1, 101)
+    >>> float(contour_threshold(thinned))
+    0.091
+    >>> float(contour_threshold(thinned, convention="released")) * 64  # above every value
+    7.0
+    """
+    thinned, _ = as_float_images(thinned, "thinned")
+    keep_fraction = _check_keep_fraction(keep_fraction)
+    released = _check_convention(convention) == "released"
+    host = np.asarray(to_numpy(thinned))
+    return _threshold_levels(host, keep_fraction, released).reshape(host.shape[:-2])
+
+
+def _threshold_levels(host: np.ndarray, keep_fraction: float, released: bool) -> np.ndarray:
+    """:func:`contour_threshold` of validated host maps (..., H, W), flattened to (n,)."""
+    rule = _histogram_threshold if released else _quantile_threshold
+    flat = host.reshape(-1, *host.shape[-2:])
+    return np.array([rule(image, keep_fraction) for image in flat], dtype=np.float64)
+
+
+def _label_hysteresis(image: np.ndarray, high: float, low: float) -> np.ndarray:
+    candidates = (image >= low) & (image > 0)
+    labels, count = ndi.label(candidates, structure=_EIGHT_NEIGHBOURS)
+    seeded = np.zeros(count + 1, dtype=bool)
+    seeded[labels[(image >= high) & candidates]] = True
+    seeded[0] = False
+    return seeded[labels]
+
+
+def _kovesi_hysteresis(image: np.ndarray, high: float, low: float) -> np.ndarray:
+    """Kovesi's ``hysthresh(image, high, low)``, as the released code calls it.
+
+    ``hysthresh`` grows regions from the seeds (≥ ``high``, marked first) with a stack of
+    column-major linear indices v (1-based): a popped v with ``rows + 1 < v < rows·cols − rows``
+    marks and pushes each unmarked ``v + o``, ``o`` in ``(±1, ±rows, ±rows ± 1)``, whose value
+    is > ``low``. Whatever the order of the stack, the marked set is the set of pixels
+    reachable from the seeds in the directed graph with an edge from each such v to each
+    ``v + o`` with value > ``low``: every marked pixel is pushed once and expanded when popped.
+    This computes that set with one breadth-first search. In image terms: the first and last
+    columns (and the top pixel of column 2 and the bottom pixel of column W − 1) never expand,
+    and the ±1 offsets wrap, so the row above the top row is the bottom row one column to the
+    left, and the row below the bottom row is the top row one column to the right.
+    """
+    rows, cols = image.shape
+    size = rows * cols
+    values = image.ravel(order="F")
+    seeds = np.flatnonzero(values >= high)
+    if seeds.size == 0:
+        return np.zeros(image.shape, dtype=bool)
+    index = np.arange(size)
+    # 0-based form of the released bound rows + 1 < v < rows·cols − rows on 1-based v
+    grows = (index > rows) & (index < size - rows - 1) & (values > low)  # seeds are > low
+    sources = np.flatnonzero(grows)
+    offsets = np.array([-1, 1, -rows - 1, -rows, -rows + 1, rows - 1, rows, rows + 1])
+    targets = sources[:, None] + offsets[None, :]
+    linked = values[targets] > low
+    edge_from = np.concatenate([np.repeat(sources, linked.sum(axis=1)), np.full(seeds.size, size)])
+    edge_to = np.concatenate([targets[linked], seeds])
+    graph = csr_matrix(
+        (np.ones(edge_from.size, dtype=np.int8), (edge_from, edge_to)), shape=(size + 1, size + 1)
+    )
+    # a virtual node (index ``size``) links to every seed
+    reached = breadth_first_order(graph, size, directed=True, return_predecessors=False)
+    marked = np.zeros(size + 1, dtype=bool)
+    marked[reached] = True
+    return marked[:size].reshape((rows, cols), order="F")
 
 
 def hysteresis_threshold(
@@ -199,11 +546,21 @@ def hysteresis_threshold(
     *,
     low_ratio: float = 0.5,
     keep_fraction: float = 0.1,
+    convention: Convention = "corrected",
 ) -> Any:
     """Hysteresis thresholding of thinned contour maps (on the host).
 
-    A pixel is a contour pixel if it is ≥ ``low`` and 8-connected, through pixels ≥ ``low``,
-    to a pixel ≥ ``high``; ``low = low_ratio·high``.
+    ``convention="corrected"``: a pixel is a contour pixel if it is ≥ ``low`` and
+    8-connected, through pixels ≥ ``low``, to a pixel ≥ ``high``; ``low = low_ratio·high``.
+
+    ``convention="released"``: Peter Kovesi's ``hysthresh``, which the released code's
+    ``calc_hysteresis`` calls (without normalising the map): seeds are the pixels ≥ ``high``,
+    and regions grow into 8-neighbours > ``low``, with two quirks of its column-major stack
+    that are reproduced exactly: pixels of the first and last image columns (and the top
+    pixel of the second column, the bottom pixel of the second-to-last) never grow a region,
+    and the neighbourhood wraps between columns: the row above the top row is the bottom row
+    one column to the left, the row below the bottom row is the top row one column to the
+    right (in place of the pixels outside the image).
 
     Parameters
     ----------
@@ -211,14 +568,15 @@ def hysteresis_threshold(
         Non-negative thinned contour strength of any backend (e.g. from
         :func:`non_maximum_suppression`).
     high : float, optional
-        High threshold, in the units of ``thinned``, for every image. Default: per image, the
-        value that keeps the strongest ``keep_fraction`` of its nonzero pixels above it
-        (the released CORF code's rule).
+        High threshold, in the units of ``thinned``, for every image (the released code's 5th
+        argument ``highthresh``). Default: per image, :func:`contour_threshold` of
+        ``keep_fraction`` in the same convention.
     low_ratio : float, optional
-        ``low / high`` in (0, 1] (default 0.5).
+        ``low / high`` in (0, 1] (default 0.5); ``"released"`` needs it < 1.
     keep_fraction : float, optional
-        Fraction in (0, 1] of the nonzero thinned pixels at or above the default ``high``
-        (default 0.1).
+        Fraction p in (0, 1] for the default ``high`` (default 0.1).
+    convention : {"corrected", "released"}, optional
+        Which hysteresis (default ``"corrected"``).
 
     Returns
     -------
@@ -228,15 +586,19 @@ def hysteresis_threshold(
     Raises
     ------
     ValueError
-        If ``high`` is negative or a fraction is out of range.
+        If ``high`` is negative (or 0 with ``"released"``), a fraction is out of range (or
+        ``low_ratio`` is 1 with ``"released"``), or ``convention`` is unknown.
 
     Notes
     -----
     Thinned contours step diagonally, so components are 8-connected;
     :func:`skimage.filters.apply_hysteresis_threshold` labels 4-connected components, which
     would break such contours (the results are identical when no diagonal link matters).
-    The step runs with :func:`scipy.ndimage.label` on the host: CuPy and CUDA torch arrays are
-    copied to the host and the result copied back.
+    The corrected step runs with :func:`scipy.ndimage.label`, the released one with a
+    breadth-first search (:func:`scipy.sparse.csgraph.breadth_first_order`) on the host: CuPy
+    and CUDA torch arrays are copied to the host and the result copied back. The released
+    code checks ``low < high`` and otherwise returns the map unthresholded; here that is an
+    error.
 
     Examples
     --------
@@ -248,29 +610,30 @@ def hysteresis_threshold(
     """
     thinned, xp = as_float_images(thinned, "thinned")
     low_ratio = _check_fraction(low_ratio, "low_ratio")
-    keep_fraction = _check_fraction(keep_fraction, "keep_fraction")
+    keep_fraction = _check_keep_fraction(keep_fraction)
+    released = _check_convention(convention) == "released"
     if high is not None and not (
         isinstance(high, numbers.Real) and math.isfinite(high) and high >= 0
     ):
         raise ValueError(f"high must be a finite number >= 0, got {high!r}")
-    host = to_numpy(thinned)
-    flat = host.reshape(-1, *host.shape[-2:])
-    result = np.zeros(flat.shape, dtype=bool)
-    for index, image in enumerate(flat):
-        positive = image[image > 0]
-        if positive.size == 0:
-            continue
-        level = (
-            float(np.quantile(positive, 1.0 - keep_fraction, method="higher"))
-            if high is None
-            else float(high)
+    if released and high is not None and high == 0:
+        raise ValueError("high must be > 0 with convention='released' (its low < high check)")
+    if released and low_ratio == 1.0:
+        raise ValueError(
+            "low_ratio must be < 1 with convention='released' (its low < high check), got 1.0"
         )
-        candidates = (image >= low_ratio * level) & (image > 0)
-        labels, count = ndi.label(candidates, structure=_EIGHT_NEIGHBOURS)
-        seeded = np.zeros(count + 1, dtype=bool)
-        seeded[labels[(image >= level) & candidates]] = True
-        seeded[0] = False
-        result[index] = seeded[labels]
+    host = np.asarray(to_numpy(thinned), dtype=np.float64 if released else None)
+    flat = host.reshape(-1, *host.shape[-2:])
+    levels = (
+        np.full(flat.shape[0], float(high))
+        if high is not None
+        else _threshold_levels(flat, keep_fraction, released)
+    )
+    grow = _kovesi_hysteresis if released else _label_hysteresis
+    result = np.zeros(flat.shape, dtype=bool)
+    for index, (image, level) in enumerate(zip(flat, levels, strict=True)):
+        if not math.isnan(level):
+            result[index] = grow(image, level, low_ratio * level)
     edges = result.reshape(host.shape)
     return asarray_on(xp, edges, device=device_of(thinned), dtype=xp.bool)
 
@@ -295,6 +658,7 @@ def detect_contours(
     *,
     low_ratio: float = 0.5,
     keep_fraction: float = 0.1,
+    convention: Convention = "corrected",
 ) -> ContourMap:
     """Contour map from oriented responses: max over orientations, thinning, hysteresis.
 
@@ -303,15 +667,28 @@ def detect_contours(
     responses : array, shape (..., n_orientations, H, W)
         Cell responses of any backend (e.g. ``PushPullCell(CORFCell()).response``).
     orientations : 1-D sequence of float
-        Orientations in rad of the response channels.
+        Orientations in rad of the response channels (this library's convention in both
+        conventions).
     high, low_ratio, keep_fraction :
         As in :func:`hysteresis_threshold` (default: keep the strongest 10% of the thinned
         pixels, ``low = 0.5·high``).
+    convention : {"corrected", "released"}, optional
+        ``"corrected"`` (default): this library's steps. ``"released"``: the released
+        ``CORFContourDetection`` post-processing (``calc_viewimage``, ``thinning`` method 2,
+        the 64-bin threshold rule and Kovesi's ``hysthresh``), each step in
+        :func:`orientation_maximum`, :func:`non_maximum_suppression`,
+        :func:`contour_threshold` and :func:`hysteresis_threshold` with
+        ``convention="released"``. To match the released code exactly, give the channels in
+        its order, :data:`RELEASED_ORIENTATIONS` (its ties go to the first channel).
 
     Returns
     -------
     ContourMap
         ``edges`` (bool), ``thinned``, ``strength`` and ``orientation``.
+
+    See Also
+    --------
+    detect_corf_contours : the whole pipeline from an image, with the CORF cells.
 
     Examples
     --------
@@ -325,10 +702,128 @@ def detect_contours(
     >>> sorted(set(np.nonzero(contours.edges[16:48])[1].tolist()))  # the edge: columns 31|32
     [31]
     """
-    strength, orientation = orientation_maximum(responses, orientations)
-    thinned = non_maximum_suppression(strength, orientation)
-    edges = hysteresis_threshold(thinned, high, low_ratio=low_ratio, keep_fraction=keep_fraction)
+    if _check_convention(convention) == "corrected":
+        strength, orientation = orientation_maximum(responses, orientations)
+        thinned = non_maximum_suppression(strength, orientation)
+    else:
+        responses, xp = as_float_images(responses, "responses", min_ndim=3)
+        theta = as_orientations(orientations)
+        strength, index = _orientation_maximum(responses, theta, xp, released=True)
+        device = device_of(responses)
+        orientation = _orientation_of(index, theta, xp, responses.dtype, device)
+        # the thinning reads θ in float64, as the released code its θ_m
+        thinned = _released_thinning(strength, theta[np.asarray(to_numpy(index))], xp)
+    edges = hysteresis_threshold(
+        thinned, high, low_ratio=low_ratio, keep_fraction=keep_fraction, convention=convention
+    )
     return ContourMap(edges, thinned, strength, orientation)
+
+
+def _released_cell(sigma: float, pull_shift: float, inhibition_strength: float) -> Any:
+    """The released code's push-pull CORF cell (``configureSimpleCell(σ, 0.5, 0.5)`` and
+    ``modifyModel(…, 'invertpolarity', 1, 'overlappixels', β)``)."""
+    from .cells import CORFCell, PushPullCell
+
+    return PushPullCell(
+        CORFCell(sigma, convention="released"),
+        inhibition_strength=inhibition_strength,
+        pull_shift=pull_shift,
+    )
+
+
+def _corrected_cell(sigma: float, pull_shift: float, inhibition_strength: float) -> Any:
+    from .cells import CORFCell, PushPullCell
+
+    return PushPullCell(
+        CORFCell(sigma), inhibition_strength=inhibition_strength, pull_shift=pull_shift
+    )
+
+
+def detect_corf_contours(
+    image: Any,
+    sigma: float = 2.2,
+    pull_shift: float = 4.0,
+    inhibition_strength: float = 1.8,
+    high: float | None = None,
+    *,
+    keep_fraction: float = 0.1,
+    convention: Convention = "corrected",
+) -> ContourMap:
+    """Contours of an image with push-pull CORF cells: the released ``CORFContourDetection``.
+
+    The released ``CORFContourDetection(img, sigma, beta, inhibitionFactor, highthresh)``:
+    a colour image goes to grey (:func:`rgb_to_gray`), the cell responds at the 16
+    orientations :data:`RELEASED_ORIENTATIONS` (its θ_m = 0°, 22.5°, …, 337.5°, in that
+    order), and :func:`detect_contours` makes the binary map with ``low = 0.5·high``.
+
+    ``convention="released"`` reproduces it: the grey image is min–max rescaled to [0, 1]
+    (:func:`rescale_min_max`, in float64 as the released code's ``double(img)``), the cell is
+    the released push-pull CORF cell (``CORFCell(sigma, convention="released")``), and every
+    post-processing step follows the released code. ``convention="corrected"`` (default) uses
+    this library's cell (``PushPullCell(CORFCell(sigma))``) on the grey image as given, and
+    its own post-processing; its rescaling would change nothing, since the cells are
+    proportional to contrast and blind to a uniform offset and the corrected threshold is
+    relative.
+
+    Parameters
+    ----------
+    image : array, shape (H, W) or (H, W, 3)
+        One grey or RGB image (real floating, any backend), at least the cell's support on
+        each side.
+    sigma : float, optional
+        DoG σ of the LGN subunits in px (default 2.2).
+    pull_shift : float, optional
+        β in px, how far each pull subunit moves outward (default 4).
+    inhibition_strength : float, optional
+        k ≥ 0, the push-pull inhibition (default 1.8).
+    high : float, optional
+        High threshold (the released 5th argument ``highthresh``). Default: the rule of
+        :func:`contour_threshold` with ``keep_fraction``.
+    keep_fraction : float, optional
+        p for the default ``high`` (default 0.1, the original code's value; the ``FG_RNN``
+        copy hard-codes 0.3).
+    convention : {"corrected", "released"}, optional
+        Which model (default ``"corrected"``).
+
+    Returns
+    -------
+    ContourMap
+        As :func:`detect_contours`, shaped (H, W).
+
+    Raises
+    ------
+    ValueError
+        If ``image`` is neither (H, W) nor (H, W, 3), or a parameter is out of range.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from v1pushpull.contours import detect_corf_contours
+    >>> image = np.full((64, 64), 0.2); image[:, 32:] = 0.8
+    >>> contours = detect_corf_contours(image)
+    >>> sorted(set(np.nonzero(contours.edges[16:48])[1].tolist()))
+    [31]
+    """
+    image, xp = as_float_images(image, "image")
+    if image.ndim == 3 and image.shape[-1] == 3:
+        image = _gray(image)
+    elif image.ndim != 2:
+        raise ValueError(
+            f"image must be one (H, W) grey or (H, W, 3) RGB image, got shape {tuple(image.shape)}"
+        )
+    if _check_convention(convention) == "released":
+        image = _rescale(xp.astype(image, xp.float64), xp)
+        cell = _released_cell(sigma, pull_shift, inhibition_strength)
+    else:
+        cell = _corrected_cell(sigma, pull_shift, inhibition_strength)
+    responses = cell.response(image, RELEASED_ORIENTATIONS)
+    return detect_contours(
+        responses,
+        RELEASED_ORIENTATIONS,
+        high,
+        keep_fraction=keep_fraction,
+        convention=convention,
+    )
 
 
 def _as_host_boundary(values: Any, name: str) -> np.ndarray:
