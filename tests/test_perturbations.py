@@ -319,3 +319,62 @@ def test_reader_layout(tmp_path):
         load_cifar10p(tmp_path, "rotate")
     with pytest.raises(FileNotFoundError, match="zenodo"):
         load_cifar10p(tmp_path, "shear")
+
+
+# --------------------------------------------------------------------------------------------
+# evaluation of a torch model (v1pushpull.torch.stability_eval)
+# --------------------------------------------------------------------------------------------
+
+
+def _pixel_images(n=3):
+    """Black images with one white pixel in row 10, column 16."""
+    images = np.zeros((n, 3, 32, 32))
+    images[:, :, 10, 16] = 1.0
+    return images
+
+
+def _column_model():
+    """Logit of class c = brightness of column c: the top class is the bright pixel's column."""
+    torch = pytest.importorskip("torch")
+
+    class ColumnSums(torch.nn.Module):
+        def forward(self, x):
+            return x.sum(dim=(1, 2))
+
+    return ColumnSums()
+
+
+def test_evaluation_of_a_model_with_known_flips(tmp_path):
+    torch = pytest.importorskip("torch")
+    from v1pushpull.torch.stability_eval import evaluate_stability
+
+    images = _pixel_images()
+    model = _column_model()
+    # translate moves the pixel one column per frame, staying inside (columns 9 … 24): the
+    # top class changes at every frame
+    result = evaluate_stability(model, images, ["translate", "gaussian_noise"], device="cpu")
+    assert float(result.flip_probability.sel(perturbation="translate")) == 1.0
+    assert result.frames.sel(perturbation="translate") == 16
+    # σ = 0.02 noise on a black image with one white pixel never moves the brightest column
+    assert float(result.flip_probability.sel(perturbation="gaussian_noise")) == 0.0
+    assert result.attrs["normalised"] == 0
+    assert float(result.mFP) == pytest.approx(0.5)
+    # a model blind to its input never flips and keeps its ranking
+    blind = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(3 * 32 * 32, 10))
+    with torch.no_grad():
+        blind[1].weight.zero_()
+        blind[1].bias.copy_(torch.arange(10.0))
+    flat = evaluate_stability(blind, images, ["rotate"], device="cpu")
+    assert float(flat.flip_probability[0]) == 0.0 and float(flat.top5_distance[0]) == 0.0
+
+    # the same sequences written in the release's layout give the same scores from the files
+    folder = tmp_path / "CIFAR-10-P"
+    folder.mkdir()
+    frames = perturbation_sequence(images, "translate")
+    raw = np.round(frames * 255).astype(np.uint8).transpose(0, 1, 3, 4, 2)  # (N, T, H, W, 3)
+    np.save(folder / "translate.npy", raw)
+    np.save(folder / "labels.npy", np.zeros(3, dtype=np.int64))
+    from_files = evaluate_stability(model, tmp_path, ["translate"], device="cpu", batch_size=2)
+    for key in ("flip_probability", "top5_distance", "zipf_distance"):
+        assert float(from_files[key][0]) == float(result[key].sel(perturbation="translate"))
+    assert from_files.attrs["perturbed_data"].startswith("CIFAR-10-P files")
