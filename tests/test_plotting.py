@@ -124,3 +124,21 @@ def test_model_colours_and_labels_fall_back_for_unknown_models():
     assert model_color("gabor") == MODEL_COLORS["gabor"]
     assert model_color("something") == "#777777"
     assert model_label("something") == "something"
+
+
+def test_angle_plots_read_degrees_from_the_units_attribute():
+    # a coordinate in degrees (attrs units "deg") was converted to degrees a second time
+    from v1pushpull.plotting import polar_tuning, tuning_curves
+
+    theta = np.linspace(0, np.pi, 12, endpoint=False)
+    values = np.exp(np.cos(2 * (theta - 0.5)))
+    in_rad = tuning_curve(values, {"orientation": theta})
+    in_deg = xr.DataArray(
+        values,
+        dims="orientation",
+        coords={"orientation": ("orientation", np.degrees(theta), {"units": "deg"})},
+    )
+    for function in (tuning_curves, polar_tuning):
+        lines = [function(c, hue=None).get_lines()[0].get_xdata() for c in (in_rad, in_deg)]
+        np.testing.assert_allclose(lines[1], lines[0])
+    plt.close("all")

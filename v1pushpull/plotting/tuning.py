@@ -19,6 +19,8 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..analysis import _angles_in_rad
+
 __all__ = [
     "MODEL_COLORS",
     "MODEL_LABELS",
@@ -61,6 +63,7 @@ MODEL_LABELS: dict[str, str] = {
 SEQUENTIAL_CMAP = "viridis"
 
 _DEGREE_DIMS = ("orientation", "phase", "mask_orientation")
+_DEG = ("deg", "degree", "degrees", "°")
 
 
 def model_color(name: str) -> str:
@@ -227,7 +230,8 @@ def tuning_curves(
         _, ax = plt.subplots(figsize=(4.5, 3.2), layout="constrained")
     if normalise:
         curve = _normalised(curve, x)
-    xs = np.asarray(curve[x].values, dtype=float)
+    # angles are read with their coordinate's units (rad, or deg), like the analyses
+    xs = _angles_in_rad(curve, x) if x in _DEGREE_DIMS else np.asarray(curve[x].values, float)
     if x in _DEGREE_DIMS and period is not None:
         xs = _centred_on_peak(curve, x, xs, period)
     order = np.argsort(xs)
@@ -266,7 +270,8 @@ def polar_tuning(
     Parameters
     ----------
     curve : xarray.DataArray
-        Responses with dimension ``dim`` (rad) and, if given, ``hue``.
+        Responses with dimension ``dim`` (rad, or degrees with ``attrs["units"] = "deg"``)
+        and, if given, ``hue``.
     hue : str or None, optional
         Dimension drawn as separate lines (default ``"contrast"``).
     dim : str, optional
@@ -315,7 +320,7 @@ def polar_tuning(
         raise ValueError("ax must be a polar Axes (projection='polar')")
     if normalise:
         curve = _normalised(curve, dim)
-    angles = np.mod(np.asarray(curve[dim].values, dtype=float), period)
+    angles = np.mod(_angles_in_rad(curve, dim), period)
     order = np.argsort(angles)
     repeats = max(1, round(2 * math.pi / period))
     full = np.concatenate([angles[order] + k * period for k in range(repeats)])
@@ -429,7 +434,8 @@ def width_against_contrast(
     Parameters
     ----------
     width : xarray.DataArray
-        Widths in rad with dimensions ``dim`` and ``hue``.
+        Widths with dimensions ``dim`` and ``hue``, in rad (or in degrees if its
+        ``attrs["units"]`` says ``"deg"``).
     hue : str, optional
         One line per value (default ``"model"``).
     dim : str, optional
@@ -464,7 +470,9 @@ def width_against_contrast(
     _check_curve(width, [dim, hue], "width")
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 3.2), layout="constrained")
-    scale = 180.0 / math.pi if degrees else 1.0
+    # widths are angles too: honour their units like the analyses do
+    in_rad = math.pi / 180.0 if str(width.attrs.get("units", "rad")).lower() in _DEG else 1.0
+    scale = in_rad * (180.0 / math.pi if degrees else 1.0)
     for value in width[hue].values:
         line = width.sel({hue: value})
         ax.plot(
