@@ -201,12 +201,15 @@ def run_study(
 
 
 def shown_path(path: Path) -> str:
-    """``path`` as printed: relative to the working folder, so a page built from the output
-    never shows the build machine's folders."""
+    """``path`` as printed: relative to the working folder when it is inside it or beside it
+    (the documentation's results folder), so a page built from the output never shows the
+    build machine's folders; otherwise as given."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive (Windows)
-        return path.name
+        return str(path)
+    far = relative.startswith(os.path.join(os.pardir, os.pardir))
+    return str(path) if far else relative
 
 
 def degrees_table(values: xr.DataArray, decimals: int = 1, missing: str | None = None) -> str:
