@@ -554,3 +554,33 @@ def test_snr_masks_must_be_boolean_and_disjoint():
         signal_to_noise_ratio(maps, np.ones((4, 4), bool))
     # 0/1 integer masks are masks: background values 0.5 and 0 (std 0.25), signal mean 1
     np.testing.assert_allclose(signal_to_noise_ratio(maps, signal.astype(np.int64)), [4.0])
+
+
+def test_contrast_analyses_read_percent_and_refuse_contrasts_above_one():
+    c = np.linspace(0.05, 1.0, 10)
+    response = naka_rushton(c, 1.0, 0.3, 2.0)
+    in_percent = xr.DataArray(
+        response, dims="contrast", coords={"contrast": ("contrast", 100 * c, {"units": "%"})}
+    )
+    fit = fit_naka_rushton(in_percent)
+    assert float(fit.c50) == pytest.approx(0.3, abs=1e-6)
+    fraction = tuning_curve(response, {"contrast": c})
+    assert float(contrast_saturation_index(in_percent)) == pytest.approx(
+        float(contrast_saturation_index(fraction))
+    )
+    # percentages without their units cannot be Michelson contrasts
+    unlabelled = xr.DataArray(response, dims="contrast", coords={"contrast": 100 * c})
+    for function in (fit_naka_rushton, contrast_saturation_index):
+        with pytest.raises(ValueError, match="Michelson contrasts in"):
+            function(unlabelled)
+
+
+def test_sf_bandwidth_refuses_a_wavelength_coordinate():
+    wavelengths = np.geomspace(4, 32, 8)
+    curve = xr.DataArray(
+        np.exp(-(np.log2(wavelengths / 8) ** 2)),
+        dims="spatial_frequency",
+        coords={"spatial_frequency": ("spatial_frequency", wavelengths, {"units": "px"})},
+    )
+    with pytest.raises(ValueError, match="not a spatial frequency"):
+        spatial_frequency_bandwidth(curve)

@@ -397,6 +397,27 @@ def _in_rad(curve: xr.DataArray, dim: str) -> xr.DataArray:
     return curve.assign_coords({dim: (dim, angles, attrs)})
 
 
+def _in_contrast(curve: xr.DataArray, dim: str) -> xr.DataArray:
+    """``curve`` with its contrast coordinate ``dim`` as Michelson contrasts in [0, 1].
+
+    A coordinate in percent (``attrs["units"]`` ``"%"``) is divided by 100; any other
+    coordinate must already lie in [0, 1] (a Michelson contrast cannot exceed 1).
+    """
+    coordinate = curve[dim]
+    declared = str(coordinate.attrs.get("units", "1")).strip().lower()
+    values = np.asarray(coordinate.values, dtype=float)
+    if declared in ("%", "percent"):
+        values = values / 100.0
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values > 1):
+        raise ValueError(
+            f"the {dim!r} coordinate must hold Michelson contrasts in [0, 1] (or percentages "
+            f"with attrs['units'] = '%'), got values from {np.nanmin(coordinate.values):g} to "
+            f"{np.nanmax(coordinate.values):g} with units {coordinate.attrs.get('units')!r}"
+        )
+    attrs = {**coordinate.attrs, "units": "1"}
+    return curve.assign_coords({dim: (dim, values, attrs)})
+
+
 def _check_non_negative(curve: xr.DataArray, what: str) -> None:
     values = np.asarray(curve.values, dtype=float)
     if np.any(values < 0):
@@ -868,7 +889,8 @@ def spatial_frequency_bandwidth(curve: xr.DataArray, dim: str = "spatial_frequen
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions or a frequency is not positive.
+        If ``dim`` is not one of its dimensions, its units are those of a wavelength or an
+        angle, or a frequency is not positive.
 
     Examples
     --------
@@ -881,6 +903,12 @@ def spatial_frequency_bandwidth(curve: xr.DataArray, dim: str = "spatial_frequen
     1.18
     """
     _check_dim(curve, dim)
+    units = str(curve[dim].attrs.get("units", "cycles/px")).strip().lower()
+    if units in ("px", "pixel", "pixels", "deg", "rad"):
+        raise ValueError(
+            f"the {dim!r} coordinate has units {units!r}, not a spatial frequency; give "
+            "frequencies (cycles/px, e.g. 1 / wavelength) with their units in attrs['units']"
+        )
     frequencies = np.asarray(curve[dim].values, dtype=float)
     if np.any(~(frequencies > 0)):
         raise ValueError(f"{dim} values must be positive frequencies, got {frequencies!r}")
@@ -987,8 +1015,9 @@ def contrast_saturation_index(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is missing or ``low``, ``high`` are not ``0 < low < high`` within the
-        sampled contrasts.
+        If ``dim`` is missing, its values are not Michelson contrasts in [0, 1] (or
+        percentages with ``attrs["units"] = "%"``), or ``low``, ``high`` are not
+        ``0 < low < high`` within the sampled contrasts.
 
     Examples
     --------
@@ -1002,6 +1031,7 @@ def contrast_saturation_index(
     0.97
     """
     _check_dim(curve, dim)
+    curve = _in_contrast(curve, dim)
     if not 0 < low < high:
         raise ValueError(f"need 0 < low < high, got low={low!r}, high={high!r}")
     sampled = np.asarray(curve[dim].values, dtype=float)
@@ -1208,8 +1238,9 @@ def fit_naka_rushton(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions, ``noise_std`` is not positive or the curve
-        has no more points than parameters.
+        If ``dim`` is not one of its dimensions, its values are not Michelson contrasts in
+        [0, 1] (or percentages with ``attrs["units"] = "%"``), ``noise_std`` is not positive
+        or the curve has no more points than parameters.
 
     Examples
     --------
@@ -1221,6 +1252,7 @@ def fit_naka_rushton(
     (0.3, 2.5)
     """
     _check_dim(curve, dim)
+    curve = _in_contrast(curve, dim)
     _check_enough_points(curve, dim, 4 if fit_baseline else 3, "fit_naka_rushton")
     noise = _noise_array(noise_std)
 
