@@ -584,3 +584,19 @@ def test_sf_bandwidth_refuses_a_wavelength_coordinate():
     )
     with pytest.raises(ValueError, match="not a spatial frequency"):
         spatial_frequency_bandwidth(curve)
+
+
+def test_model_functions_refuse_parameters_outside_their_domain():
+    # a negative c50 or contrast was folded by abs(), a negative κ gave an anti-tuned curve
+    with pytest.raises(ValueError, match="c50"):
+        naka_rushton(0.5, 1.0, -0.2, 2.0)
+    with pytest.raises(ValueError, match="exponent"):
+        naka_rushton(0.5, 1.0, 0.2, 0.0)
+    with pytest.raises(ValueError, match="contrast"):
+        naka_rushton(-0.5, 1.0, 0.2, 2.0)
+    with pytest.raises(ValueError, match="concentration"):
+        von_mises(0.0, 1.0, 0.0, -1.0)
+    with pytest.raises(ValueError, match="period"):
+        von_mises(0.0, 1.0, 0.0, 1.0, period=180.0)
+    # the parameters of a failed fit (NaN) give NaN, not an error
+    assert np.isnan(naka_rushton(0.5, 1.0, math.nan, 2.0))

@@ -1075,7 +1075,12 @@ def naka_rushton(
     Returns
     -------
     numpy.ndarray
-        Responses, the shape of ``contrast``.
+        Responses, the shape of ``contrast`` (NaN for NaN parameters, e.g. of a failed fit).
+
+    Raises
+    ------
+    ValueError
+        If a contrast is negative, or ``c50`` or ``exponent`` is not positive.
 
     Examples
     --------
@@ -1083,9 +1088,22 @@ def naka_rushton(
     >>> float(naka_rushton(0.2, r_max=10.0, c50=0.2, exponent=2.0))
     5.0
     """
-    c = np.abs(np.asarray(contrast, dtype=float))
+    c = np.asarray(contrast, dtype=float)
+    if np.any(c < 0):
+        raise ValueError(f"contrast must be non-negative (Michelson contrast), got {contrast!r}")
+    # NaN parameters (a failed fit) give NaN responses; a non-positive one is a mistake
+    for name, value in (("c50", c50), ("exponent", exponent)):
+        if value <= 0:
+            raise ValueError(f"{name} must be > 0, got {value!r}")
+    return _naka_rushton(c, r_max, c50, exponent, baseline)
+
+
+def _naka_rushton(
+    c: np.ndarray, r_max: float, c50: float, exponent: float, baseline: float = 0.0
+) -> np.ndarray:
+    # the fits' model: their bounds keep c50 and the exponent positive
     powered = c**exponent
-    return r_max * powered / (powered + abs(c50) ** exponent) + baseline
+    return r_max * powered / (powered + c50**exponent) + baseline
 
 
 def von_mises(
@@ -1122,6 +1140,11 @@ def von_mises(
     numpy.ndarray
         Responses, the shape of ``orientation``.
 
+    Raises
+    ------
+    ValueError
+        If ``concentration`` is negative or ``period`` is not in (0, 2π].
+
     Examples
     --------
     >>> import numpy as np
@@ -1129,7 +1152,23 @@ def von_mises(
     >>> float(von_mises(0.3, amplitude=2.0, preferred=0.3, concentration=5.0))
     2.0
     """
-    theta = np.asarray(orientation, dtype=float)
+    if concentration < 0:
+        raise ValueError(f"concentration must be >= 0 (κ < 0 is anti-tuned), got {concentration!r}")
+    period = _check_period(period)
+    return _von_mises(
+        np.asarray(orientation, dtype=float), amplitude, preferred, concentration, baseline, period
+    )
+
+
+def _von_mises(
+    theta: np.ndarray,
+    amplitude: float,
+    preferred: float,
+    concentration: float,
+    baseline: float,
+    period: float,
+) -> np.ndarray:
+    # the fit's model: its bounds keep the concentration non-negative
     return (
         amplitude * np.exp(concentration * (np.cos(2 * np.pi * (theta - preferred) / period) - 1))
         + baseline
@@ -1266,11 +1305,11 @@ def fit_naka_rushton(
         if fit_baseline:
             p0 = [max(increasing, 1e-12 * top), c50, 2.0, float(np.nanmin(y))]
             bounds = ([0.0, 1e-6, 0.05, -np.inf], [np.inf, 100.0, 20.0, np.inf])
-            return _curve_fit(naka_rushton, x, y, p0, bounds, sigma)
+            return _curve_fit(_naka_rushton, x, y, p0, bounds, sigma)
         p0 = [max(float(np.nanmax(y)), 1e-12 * top), c50, 2.0]
         bounds = ([0.0, 1e-6, 0.05], [np.inf, 100.0, 20.0])
         estimate, errors = _curve_fit(
-            lambda c, r, c50_, n: naka_rushton(c, r, c50_, n), x, y, p0, bounds, sigma
+            lambda c, r, c50_, n: _naka_rushton(c, r, c50_, n), x, y, p0, bounds, sigma
         )
         return np.append(estimate, 0.0), np.append(errors, 0.0)
 
@@ -1359,7 +1398,7 @@ def fit_von_mises(
     noise = _noise_array(noise_std)
 
     def model(theta: np.ndarray, amplitude: float, preferred: float, kappa: float, base: float):
-        return von_mises(theta, amplitude, preferred, kappa, base, period=period)
+        return _von_mises(theta, amplitude, preferred, kappa, base, period)
 
     def fit_one(x: np.ndarray, y: np.ndarray, sigma: np.ndarray | None):
         if not np.any(np.isfinite(y)) or np.nanmax(y) <= np.nanmin(y):
