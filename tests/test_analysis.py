@@ -600,3 +600,9 @@ def test_model_functions_refuse_parameters_outside_their_domain():
         von_mises(0.0, 1.0, 0.0, 1.0, period=180.0)
     # the parameters of a failed fit (NaN) give NaN, not an error
     assert np.isnan(naka_rushton(0.5, 1.0, math.nan, 2.0))
+
+
+def test_orientation_analyses_need_angle_coordinates():
+    # a bare dimension used to read its positions 0, 1, 2, ... as radians
+    with pytest.raises(ValueError, match="has no coordinate"):
+        half_width_at_half_height(xr.DataArray(np.ones(12), dims="orientation"))

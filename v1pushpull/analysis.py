@@ -355,6 +355,11 @@ def _angles_in_rad(curve: xr.DataArray, dim: str) -> np.ndarray:
     that spans more than a full turn cannot be an angle in its declared units (degrees
     labelled as rad, most often) and is refused rather than folded.
     """
+    if dim not in curve.coords:
+        raise ValueError(
+            f"dim {dim!r} has no coordinate: give the angles as its coordinate values (rad, or "
+            "degrees with attrs['units'] = 'deg')"
+        )
     coordinate = curve[dim]
     declared = coordinate.attrs.get("units")
     units = "rad" if declared is None else str(declared).strip()
