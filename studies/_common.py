@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -195,8 +196,20 @@ def run_study(
     for figure_name, figure in plot(dataset).items():
         figure.savefig(args.out / f"{figure_name}.png", dpi=110)
     print(summary(dataset))
-    print(f"\n{name}: results in {args.out}/ ({time.perf_counter() - start:.1f} s)")
+    print(f"\n{name}: results in {shown_path(args.out)}/ ({time.perf_counter() - start:.1f} s)")
     return dataset
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as printed: relative to the working folder when it is inside it or beside it
+    (the documentation's results folder), so a page built from the output never shows the
+    build machine's folders; otherwise as given."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive (Windows)
+        return str(path)
+    far = relative.startswith(os.path.join(os.pardir, os.pardir))
+    return str(path) if far else relative
 
 
 def degrees_table(values: xr.DataArray, decimals: int = 1, missing: str | None = None) -> str:

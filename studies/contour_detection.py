@@ -62,7 +62,7 @@ from v1pushpull.contours import (
     read_bsds_ground_truth,
     rescale_min_max,
 )
-from v1pushpull.plotting import model_color, model_label
+from v1pushpull.plotting import line_styles, model_color, model_label
 from v1pushpull.stimuli import gaussian_noise
 
 DETECTORS = ("canny", "gabor_energy", "gabor_surround", "corf", "pushpull_corf")
@@ -335,16 +335,19 @@ def plot(dataset: xr.Dataset, quick: bool = False) -> dict[str, plt.Figure]:
             if row == 0:
                 axes[row, col].set_title(model_label(detector), fontsize="small")
     for ax in axes.ravel():
-        ax.set_axis_off()
+        # a frame without ticks: a white contour map needs its edges drawn
+        ax.set_xticks([])
+        ax.set_yticks([])
     curves, ax = plt.subplots(figsize=(5, 3.6), layout="constrained")
-    for detector in dataset.detector.values:
+    styles = line_styles(dataset.sizes["detector"])
+    for detector, style in zip(dataset.detector.values, styles, strict=True):
         line = dataset.f_measure.sel(detector=detector)
         ax.plot(
             line.noise_std,
             line,
-            marker="o",
             label=model_label(detector),
             color=model_color(detector),
+            **style,
         )
     ax.set_xlabel("noise std (luminance units)")
     ax.set_ylabel("F-measure (ODS)")
@@ -360,7 +363,8 @@ def plot(dataset: xr.Dataset, quick: bool = False) -> dict[str, plt.Figure]:
     example_axes[1].imshow(boundary, cmap="gray_r")
     example_axes[1].set_title("its boundaries", fontsize="small")
     for a in example_axes:
-        a.set_axis_off()
+        a.set_xticks([])
+        a.set_yticks([])
     return {
         "contour_maps_natural": maps,
         "contour_f_measure": curves,

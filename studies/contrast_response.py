@@ -39,7 +39,7 @@ from v1pushpull.analysis import (
     fit_naka_rushton,
     naka_rushton,
 )
-from v1pushpull.plotting import model_color, model_label
+from v1pushpull.plotting import line_styles, model_color, model_label
 from v1pushpull.stimuli import grating
 
 
@@ -110,7 +110,10 @@ def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     """Normalised contrast-response curves with their fits, linear and log contrast axes."""
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
     fine = np.geomspace(float(dataset.contrast.min()), 1.0, 200)
-    for model in dataset.model.values:
+    # several models share one normalised curve (a linear response): distinct dashes and
+    # markers, wider lines below, keep every one of them visible
+    styles = line_styles(dataset.sizes["model"])
+    for model, style in zip(dataset.model.values, styles, strict=True):
         data = dataset.sel(model=model)
         fitted = naka_rushton(
             fine,
@@ -123,11 +126,20 @@ def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
             ax.plot(
                 data.contrast,
                 data.normalised_response,
-                "o",
+                linestyle="none",
+                marker=style["marker"],
+                markersize=style["markersize"],
+                markerfacecolor="none",
                 color=model_color(model),
-                markersize=3.5,
             )
-            ax.plot(fine, fitted, color=model_color(model), label=model_label(model))
+            ax.plot(
+                fine,
+                fitted,
+                color=model_color(model),
+                linestyle=style["linestyle"],
+                linewidth=style["linewidth"],
+                label=model_label(model),
+            )
     axes[0].set_xlabel("contrast")
     axes[1].set_xlabel("contrast (log scale)")
     axes[1].set_xscale("log")
@@ -139,7 +151,34 @@ def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
         ax.grid(True, alpha=0.3)
         ax.spines[["top", "right"]].set_visible(False)
     fig.suptitle("Contrast response (points) and Naka-Rushton fits (lines)")
+    # say in words which curves lie on top of each other, where the eye cannot tell
+    shared = _coinciding(dataset.normalised_response)
+    if shared:
+        axes[0].text(
+            0.98,
+            0.03,
+            "\n".join("coincide: " + ", ".join(model_label(m) for m in group) for group in shared),
+            transform=axes[0].transAxes,
+            ha="right",
+            va="bottom",
+            fontsize="x-small",
+            color="0.3",
+        )
     return {"contrast_response": fig}
+
+
+def _coinciding(curves: xr.DataArray, tolerance: float = 0.005) -> list[list[str]]:
+    """Groups of models whose curves agree within ``tolerance`` at every contrast."""
+    groups: list[list[str]] = []
+    for model in curves.model.values:
+        for group in groups:
+            difference = np.abs(curves.sel(model=model) - curves.sel(model=group[0]))
+            if float(difference.max()) < tolerance:
+                group.append(str(model))
+                break
+        else:
+            groups.append([str(model)])
+    return [group for group in groups if len(group) > 1]
 
 
 def main(argv: list[str] | None = None) -> xr.Dataset:

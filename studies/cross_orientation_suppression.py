@@ -35,7 +35,7 @@ from _common import (
     study_attrs,
 )
 
-from v1pushpull.plotting import model_color, model_label
+from v1pushpull.plotting import line_styles, model_color, model_label
 from v1pushpull.stimuli import plaid
 
 TEST_CONTRAST = 0.5
@@ -132,10 +132,12 @@ def summary(dataset: xr.Dataset) -> str:
 def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     """Relative response against mask contrast, one line per model."""
     fig, ax = plt.subplots(figsize=(5, 3.6), layout="constrained")
-    for model in dataset.model.values:
+    # the Gabor models all stay at 1: distinct dashes and markers keep each one visible
+    styles = line_styles(dataset.sizes["model"])
+    for model, style in zip(dataset.model.values, styles, strict=True):
         line = dataset.relative_response.sel(model=model)
         ax.plot(
-            line.mask_contrast, line, marker="o", color=model_color(model), label=model_label(model)
+            line.mask_contrast, line, color=model_color(model), label=model_label(model), **style
         )
     ax.axhline(1.0, color="0.5", linewidth=0.8, linestyle="--")
     ax.set_xlabel("mask contrast")

@@ -34,7 +34,7 @@ from _common import ALL_MODELS, make_models, model_attrs, run_study, study_attrs
 
 from v1pushpull.analysis import signal_to_noise_ratio
 from v1pushpull.cells import PushPullCell
-from v1pushpull.plotting import model_color, model_label
+from v1pushpull.plotting import line_styles, model_color, model_label
 from v1pushpull.stimuli import gaussian_noise, step_edge
 
 IMAGE_SIZE = 128  # px
@@ -138,25 +138,34 @@ def summary(dataset: xr.Dataset) -> str:
 
 def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     """SNR against noise level per model, and against inhibition strength."""
-    fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.6), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(9.5, 4.0), layout="constrained")
+    # the Gabor cell and its push-pull version nearly coincide: distinct dashes and markers
+    styles = dict(zip(dataset.model.values, line_styles(dataset.sizes["model"]), strict=True))
     for model in dataset.model.values:
         line = dataset.snr.sel(model=model)
         axes[0].plot(
-            line.noise_std, line, marker="o", color=model_color(model), label=model_label(model)
+            line.noise_std,
+            line,
+            color=model_color(model),
+            label=model_label(model),
+            **styles[model],
         )
     axes[0].set_yscale("log")
     axes[0].set_xlabel("noise std (luminance units)")
     axes[0].set_ylabel("SNR (missing points: ∞)")
-    axes[0].legend(fontsize="small")
+    # under the panels, where it covers no line
+    fig.legend(
+        *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=5, fontsize="small"
+    )
     middle = dataset.noise_std.values[len(dataset.noise_std) // 2]
     for name in STRENGTHS:
         sweep = dataset[f"snr_{name}_strength"].sel(noise_std=middle)
         axes[1].plot(
             sweep[sweep.dims[0]],
             sweep,
-            marker="o",
             color=model_color(name),
             label=model_label(name),
+            **styles.get(name, {"marker": "o"}),
         )
     axes[1].set_xlabel("inhibition strength k (0 = push cell alone)")
     axes[1].set_ylabel(f"SNR at noise std {middle:g}")
@@ -176,14 +185,19 @@ def _example_maps(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     )
     models = make_models(dataset.model.values, phase=-math.pi / 2)
     fig, axes = plt.subplots(
-        1, len(models) + 1, figsize=(2.2 * (len(models) + 1), 2.6), layout="constrained"
+        1, len(models) + 1, figsize=(2.2 * (len(models) + 1), 3.0), layout="constrained"
     )
-    axes[0].imshow(image, cmap="gray", vmin=0, vmax=1)
+    shown = axes[0].imshow(image, cmap="gray", vmin=0, vmax=1)
     axes[0].set_title(f"edge + noise {middle:g}", fontsize="small")
+    bar = fig.colorbar(shown, ax=axes[0], orientation="horizontal", shrink=0.9, label="luminance")
+    bar.ax.tick_params(labelsize="x-small")
     for ax, (name, cell) in zip(axes[1:], models.items(), strict=True):
         response = cell.response(image, [0.0])[0]
-        ax.imshow(response, cmap="magma")
+        # each model on its own scale (their units differ); the colour bar gives it
+        shown = ax.imshow(response, cmap="magma")
         ax.set_title(model_label(name), fontsize="small")
+        bar = fig.colorbar(shown, ax=ax, orientation="horizontal", shrink=0.9, label="response")
+        bar.ax.tick_params(labelsize="x-small")
     for ax in axes:
         ax.set_axis_off()
     return {"noise_snr_maps": fig}

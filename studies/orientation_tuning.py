@@ -124,11 +124,12 @@ def plot_models() -> plt.Figure:
         "Gabor (push) kernel": models["gabor"].linear_receptive_fields(0.0, size)[0],
         "push-pull Gabor: pull kernel": pull.linear_receptive_fields(0.0, size)[0],
     }
-    fig, axes = plt.subplots(1, 4, figsize=(12, 3.3), layout="constrained")
+    fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.3), layout="constrained")
+    # one colour scale for both kernels, so their weights compare
+    limit = max(float(np.abs(kernel).max()) for kernel in kernels.values())
+    half = size // 2
     for ax, (title, kernel) in zip(axes[:2], kernels.items(), strict=True):
-        limit = float(np.abs(kernel).max())
-        half = size // 2
-        ax.imshow(
+        image = ax.imshow(
             kernel,
             cmap="RdBu_r",
             vmin=-limit,
@@ -137,6 +138,8 @@ def plot_models() -> plt.Figure:
         )
         ax.set_title(title, fontsize="small")
         ax.set_xlabel("x (px)")
+        ax.set_ylabel("y (px)")
+    fig.colorbar(image, ax=axes[:2], shrink=0.8, pad=0.02, label="kernel weight")
     plot_subunits(models["corf"], ax=axes[2])
     axes[2].set_title("CORF subunits (red on, blue off)", fontsize="small")
     plot_subunits(models["pushpull_corf"], ax=axes[3])

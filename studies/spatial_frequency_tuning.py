@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 
 import matplotlib.pyplot as plt
+import matplotlib.ticker as ticker
 import numpy as np
 import xarray as xr
 from _common import image_size, make_models, model_attrs, run_study, study_attrs
@@ -142,13 +143,28 @@ def summary(dataset: xr.Dataset) -> str:
     )
 
 
+def _frequency_axis(ax: plt.Axes, frequencies: np.ndarray) -> None:
+    """Log frequency axis with a few readable labels: powers of two written as 1/λ.
+
+    Matplotlib labels the minor ticks of a log axis that spans less than a decade, and
+    those labels run into each other; octave steps are the natural unit here.
+    """
+    ax.set_xscale("log")
+    low, high = float(np.min(frequencies)), float(np.max(frequencies))
+    octaves = 2.0 ** np.arange(np.floor(np.log2(low)), np.ceil(np.log2(high)) + 1)
+    ax.xaxis.set_major_locator(ticker.FixedLocator(octaves))
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda f, _: f"1/{1 / f:g}"))
+    ax.xaxis.set_minor_locator(ticker.NullLocator())
+    ax.set_xlim(low / 1.1, high * 1.1)
+
+
 def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     """SF tuning per model and contrast; orientation × SF surfaces."""
     curves = curve_grid(
         dataset.sf_response, col="model", x="spatial_frequency", hue="contrast", normalise=True
     )
     for ax in curves.axes[: dataset.sizes["model"]]:
-        ax.set_xscale("log")
+        _frequency_axis(ax, dataset.spatial_frequency.values)
     curves.suptitle("Spatial-frequency tuning, normalised to the peak")
     surface = dataset.orientation_sf_response
     fig, axes = plt.subplots(
@@ -160,18 +176,21 @@ def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     )
     for ax, model in zip(axes[0], surface.model.values, strict=True):
         data = surface.sel(model=model).transpose("orientation", "surface_frequency")
-        ax.pcolormesh(
+        image = ax.pcolormesh(
             data.surface_frequency,
             np.degrees(data.orientation),
             data / data.max(),
             shading="nearest",
             cmap="magma",
+            vmin=0.0,
+            vmax=1.0,
         )
-        ax.set_xscale("log")
+        _frequency_axis(ax, data.surface_frequency.values)
         separability = float(dataset.separability_index.sel(model=model))
         ax.set_title(f"{model_label(model)}\nseparability {separability:.3f}", fontsize="small")
         ax.set_xlabel("spatial frequency (cycles/px)")
     axes[0, 0].set_ylabel("orientation (deg)")
+    fig.colorbar(image, ax=axes, shrink=0.85, label="response / its maximum")
     fig.suptitle("Orientation x spatial frequency (normalised response)")
     return {"spatial_frequency_tuning": curves, "orientation_sf_surface": fig}
 

@@ -457,3 +457,152 @@ def test_contrast_saturation_index_hand_values():
     np.testing.assert_allclose(result.values, [0.0, 1.0, -1.0])
     with pytest.raises(ValueError, match="low"):
         contrast_saturation_index(curves, low=1.0, high=0.5)
+
+
+# --- units of the angle coordinate, and inputs the analyses refuse ---------------------------
+
+
+def _degrees_curve(values, theta_rad, units="deg"):
+    return xr.DataArray(
+        values,
+        dims="orientation",
+        coords={"orientation": ("orientation", np.degrees(theta_rad), {"units": units})},
+    )
+
+
+def test_orientation_analyses_read_degrees_from_the_units_attribute():
+    # a von Mises curve sampled every 7.5°, given in degrees as physiology data arrive: every
+    # analysis must give the same numbers (in rad) as for the radian coordinate, and the HWHH
+    # must match the analytic arccos(1 − ln 2/κ)/2
+    theta = np.linspace(0, math.pi, 24, endpoint=False)
+    values = von_mises(theta, 1.0, 0.7, 2.0)
+    in_rad = orientation_curve(values, theta)
+    in_deg = _degrees_curve(values, theta)
+    hwhh = float(half_width_at_half_height(in_deg, baseline="zero"))
+    assert hwhh == pytest.approx(von_mises_hwhh(2.0), abs=2e-3)
+    for function in (
+        half_width_at_half_height,
+        preferred_orientation,
+        circular_variance,
+        orientation_selectivity_index,
+    ):
+        assert float(function(in_deg)) == pytest.approx(float(function(in_rad)), abs=1e-12)
+    fit = fit_von_mises(in_deg)
+    assert float(fit.preferred) == pytest.approx(0.7, abs=1e-6)
+    assert float(fit.hwhh) == pytest.approx(von_mises_hwhh(2.0), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "function",
+    [
+        half_width_at_half_height,
+        preferred_orientation,
+        circular_variance,
+        orientation_selectivity_index,
+        fit_von_mises,
+    ],
+)
+def test_orientation_analyses_refuse_degrees_read_as_radians(function):
+    theta = np.linspace(0, math.pi, 12, endpoint=False)
+    values = von_mises(theta, 1.0, 0.7, 2.0)
+    for units in ("rad", None):
+        curve = _degrees_curve(values, theta, units=units)
+        if units is None:
+            curve.orientation.attrs.clear()
+        with pytest.raises(ValueError, match="look like degrees"):
+            function(curve)
+    with pytest.raises(ValueError, match="units 'gon'"):
+        function(_degrees_curve(values, theta, units="gon"))
+    with pytest.raises(ValueError, match="period is in rad"):
+        function(orientation_curve(values, theta), period=180.0)
+
+
+@pytest.mark.parametrize(
+    "function", [preferred_orientation, circular_variance, orientation_selectivity_index]
+)
+def test_vector_measures_refuse_negative_responses(function):
+    # circular variance of a curve shifted below zero was 1.0 (clipped), not an error
+    theta = np.linspace(0, math.pi, 12, endpoint=False)
+    curve = orientation_curve(np.cos(2 * theta), theta)
+    with pytest.raises(ValueError, match="negative responses"):
+        function(curve)
+
+
+def test_fits_refuse_fewer_points_than_parameters():
+    # two contrasts gave four NaN parameters without a word
+    c = np.array([0.1, 1.0])
+    with pytest.raises(ValueError, match="more than 4 points"):
+        fit_naka_rushton(tuning_curve(c, {"contrast": c}))
+    with pytest.raises(ValueError, match="more than 3 points"):
+        fit_naka_rushton(tuning_curve(c, {"contrast": c}), fit_baseline=False)
+    theta = np.linspace(0, math.pi, 4, endpoint=False)
+    with pytest.raises(ValueError, match="more than 4 points"):
+        fit_von_mises(orientation_curve(np.cos(theta) ** 2, theta))
+
+
+def test_snr_masks_must_be_boolean_and_disjoint():
+    maps = np.zeros((1, 4, 4))
+    maps[0, :2] = 1.0
+    maps[0, 2:, :2] = 0.5
+    signal = np.zeros((4, 4), bool)
+    signal[:2] = True
+    with pytest.raises(TypeError, match="signal_mask must be a boolean mask"):
+        signal_to_noise_ratio(maps, signal * 0.5)
+    with pytest.raises(ValueError, match="overlap"):
+        signal_to_noise_ratio(maps, signal, signal)
+    with pytest.raises(ValueError, match="no background"):
+        signal_to_noise_ratio(maps, np.ones((4, 4), bool))
+    # 0/1 integer masks are masks: background values 0.5 and 0 (std 0.25), signal mean 1
+    np.testing.assert_allclose(signal_to_noise_ratio(maps, signal.astype(np.int64)), [4.0])
+
+
+def test_contrast_analyses_read_percent_and_refuse_contrasts_above_one():
+    c = np.linspace(0.05, 1.0, 10)
+    response = naka_rushton(c, 1.0, 0.3, 2.0)
+    in_percent = xr.DataArray(
+        response, dims="contrast", coords={"contrast": ("contrast", 100 * c, {"units": "%"})}
+    )
+    fit = fit_naka_rushton(in_percent)
+    assert float(fit.c50) == pytest.approx(0.3, abs=1e-6)
+    fraction = tuning_curve(response, {"contrast": c})
+    assert float(contrast_saturation_index(in_percent)) == pytest.approx(
+        float(contrast_saturation_index(fraction))
+    )
+    # percentages without their units cannot be Michelson contrasts
+    unlabelled = xr.DataArray(response, dims="contrast", coords={"contrast": 100 * c})
+    for function in (fit_naka_rushton, contrast_saturation_index):
+        with pytest.raises(ValueError, match="Michelson contrasts in"):
+            function(unlabelled)
+
+
+def test_sf_bandwidth_refuses_a_wavelength_coordinate():
+    wavelengths = np.geomspace(4, 32, 8)
+    curve = xr.DataArray(
+        np.exp(-(np.log2(wavelengths / 8) ** 2)),
+        dims="spatial_frequency",
+        coords={"spatial_frequency": ("spatial_frequency", wavelengths, {"units": "px"})},
+    )
+    with pytest.raises(ValueError, match="not a spatial frequency"):
+        spatial_frequency_bandwidth(curve)
+
+
+def test_model_functions_refuse_parameters_outside_their_domain():
+    # a negative c50 or contrast was folded by abs(), a negative κ gave an anti-tuned curve
+    with pytest.raises(ValueError, match="c50"):
+        naka_rushton(0.5, 1.0, -0.2, 2.0)
+    with pytest.raises(ValueError, match="exponent"):
+        naka_rushton(0.5, 1.0, 0.2, 0.0)
+    with pytest.raises(ValueError, match="contrast"):
+        naka_rushton(-0.5, 1.0, 0.2, 2.0)
+    with pytest.raises(ValueError, match="concentration"):
+        von_mises(0.0, 1.0, 0.0, -1.0)
+    with pytest.raises(ValueError, match="period"):
+        von_mises(0.0, 1.0, 0.0, 1.0, period=180.0)
+    # the parameters of a failed fit (NaN) give NaN, not an error
+    assert np.isnan(naka_rushton(0.5, 1.0, math.nan, 2.0))
+
+
+def test_orientation_analyses_need_angle_coordinates():
+    # a bare dimension used to read its positions 0, 1, 2, ... as radians
+    with pytest.raises(ValueError, match="has no coordinate"):
+        half_width_at_half_height(xr.DataArray(np.ones(12), dims="orientation"))

@@ -47,3 +47,31 @@ def test_check_same_backend_names_both_arguments():
     torch = pytest.importorskip("torch")
     with pytest.raises(TypeError, match=r"left and right must come from the same array library"):
         check_same_backend(np.zeros(2), torch.zeros(2), ("left", "right"))
+
+
+def test_every_import_form_of_the_core_leaves_torch_unimported():
+    # `from v1pushpull import *` imported torch (to_torch_layer was in __all__) and failed on
+    # a core-only install; the lazy attribute must keep working
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from v1pushpull import *\n"
+        "import v1pushpull, v1pushpull.analysis, v1pushpull.plotting, v1pushpull.robustness\n"
+        "from v1pushpull.analysis import *\n"
+        "assert 'torch' not in sys.modules, sorted(m for m in sys.modules if 'torch' in m)\n"
+        "assert 'to_torch_layer' in dir(v1pushpull)\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_to_torch_layer_stays_a_lazy_attribute():
+    pytest.importorskip("torch")
+    import v1pushpull
+    from v1pushpull.torch import to_torch_layer
+
+    assert v1pushpull.to_torch_layer is to_torch_layer
+    assert "to_torch_layer" not in v1pushpull.__all__

@@ -331,3 +331,32 @@ def test_cifar10c_common_and_extra_sets_of_h19():
     assert set(CIFAR10C_COMMON) | set(CIFAR10C_EXTRA) == set(CIFAR10C_CORRUPTIONS)
     # the release order is not common-then-extra
     assert CIFAR10C_CORRUPTIONS[:15] != CIFAR10C_COMMON
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_load_mnist_refuses_a_label_outside_0_9_naming_the_file(tmp_path, rng, compress):
+    _write_mnist(tmp_path, rng, compress)
+    name = "t10k-labels-idx1-ubyte" + (".gz" if compress else "")
+    data = _idx_bytes(np.array([1, 200, 3], np.uint8))
+    (tmp_path / name).write_bytes(gzip.compress(data) if compress else data)
+    with pytest.raises(ValueError, match=rf"{name} holds 1 labels outside 0\.\.9 \(e\.g\. 200\)"):
+        load_mnist(tmp_path, "test")
+
+
+def test_truncated_files_are_named_with_what_was_expected(tmp_path, rng):
+    # the readers' own words ("buffer is smaller than requested size", EOFError, "mmap length
+    # is greater than file size") without the file name, before
+    short = tmp_path / "short-idx3-ubyte"
+    short.write_bytes(bytes([0, 0, 8, 3, 0, 0]))
+    with pytest.raises(ValueError, match=r"short-idx3-ubyte.*truncated IDX file"):
+        read_idx(short)
+    cut = tmp_path / "cut-idx1-ubyte.gz"
+    cut.write_bytes(gzip.compress(_idx_bytes(np.arange(50, dtype=np.uint8)))[:25])
+    with pytest.raises(ValueError, match=r"cut-idx1-ubyte\.gz is not a complete gzip file"):
+        read_idx(cut)
+    folder = tmp_path / "CIFAR-10-C"
+    _write_cifar10c(folder, rng)
+    content = (folder / "fog.npy").read_bytes()
+    (folder / "fog.npy").write_bytes(content[: len(content) // 2])
+    with pytest.raises(ValueError, match=r"fog.npy is not a readable NumPy \.npy file"):
+        load_cifar10c(tmp_path, "fog")

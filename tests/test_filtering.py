@@ -141,3 +141,19 @@ def test_rejects_unknown_padding_and_bad_kernel_shape():
 def test_rejects_non_arrays():
     with pytest.raises(TypeError, match=r"images must be an array"):
         filter_bank([[0.0, 1.0], [1.0, 0.0]], np.zeros((1, 3, 3)))
+
+
+def test_half_precision_is_refused_as_such_not_as_an_integer_image():
+    images = np.zeros((8, 8), np.float16)
+    with pytest.raises(TypeError, match="float16") as error:
+        filter_bank(images, np.ones((3, 3)))
+    assert "integer" not in str(error.value)
+
+
+def test_meta_tensors_give_the_output_shape_without_a_finite_check():
+    torch = pytest.importorskip("torch")
+    images = torch.empty(2, 20, 24, device="meta")
+    kernels = torch.empty(3, 7, 7, device="meta")
+    out = filter_bank(images, kernels)
+    assert out.device.type == "meta"
+    assert tuple(out.shape) == filter_bank(np.zeros((2, 20, 24)), np.zeros((3, 7, 7))).shape

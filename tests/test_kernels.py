@@ -225,3 +225,18 @@ def test_bank_parameters_given_as_arrays_choose_the_library(backend):
     np.testing.assert_allclose(
         backend.to_numpy(bank), gabor_bank(8.0, [0.0, 1.0], size=15), atol=1e-6
     )
+
+
+def test_one_kernel_functions_refuse_a_sequence_where_one_number_is_expected():
+    # gabor_kernel(8, [0, 1]) used to return the θ = 0 kernel alone, silently
+    import v1pushpull
+
+    with pytest.raises(TypeError, match=r"orientation must be a single number.*gabor_bank"):
+        v1pushpull.gabor_kernel(8.0, [0.0, 1.0])
+    with pytest.raises(TypeError, match="wavelength"):
+        v1pushpull.gabor_kernel(np.array([8.0]), 0.0)
+    with pytest.raises(ValueError, match="polarity"):
+        v1pushpull.dog_kernel(2.0, polarity=["on", "off"])
+    # a string is not a number, even one NumPy can parse
+    with pytest.raises(TypeError, match="wavelengths"):
+        v1pushpull.gabor_bank("8", 0.0)

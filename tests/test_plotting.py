@@ -19,6 +19,7 @@ from v1pushpull.plotting import (
     MODEL_COLORS,
     curve_grid,
     kernel_gallery,
+    line_styles,
     model_color,
     model_label,
     polar_tuning,
@@ -116,6 +117,9 @@ def test_kernel_gallery_shows_each_kernel_on_a_symmetric_scale():
     assert images[0].get_clim() == pytest.approx((-limit, limit))
     np.testing.assert_array_equal(images[3].get_array(), bank.values[0, 1, 1])
     assert fig.axes[1].get_title() == "wa=8 0° 90°"
+    # one colour bar reads the shared scale of every panel
+    (bar,) = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert bar.get_ylim() == pytest.approx((-limit, limit))
     with pytest.raises(ValueError, match="titles"):
         kernel_gallery(bank, titles=["a"])
 
@@ -124,3 +128,33 @@ def test_model_colours_and_labels_fall_back_for_unknown_models():
     assert model_color("gabor") == MODEL_COLORS["gabor"]
     assert model_color("something") == "#777777"
     assert model_label("something") == "something"
+
+
+def test_angle_plots_read_degrees_from_the_units_attribute():
+    # a coordinate in degrees (attrs units "deg") was converted to degrees a second time
+    from v1pushpull.plotting import polar_tuning, tuning_curves
+
+    theta = np.linspace(0, np.pi, 12, endpoint=False)
+    values = np.exp(np.cos(2 * (theta - 0.5)))
+    in_rad = tuning_curve(values, {"orientation": theta})
+    in_deg = xr.DataArray(
+        values,
+        dims="orientation",
+        coords={"orientation": ("orientation", np.degrees(theta), {"units": "deg"})},
+    )
+    for function in (tuning_curves, polar_tuning):
+        lines = [function(c, hue=None).get_lines()[0].get_xdata() for c in (in_rad, in_deg)]
+        np.testing.assert_allclose(lines[1], lines[0])
+    plt.close("all")
+
+
+def test_line_styles_keep_coinciding_lines_visible():
+    styles = line_styles(5)
+    # each line has its own dash pattern and marker; lines drawn later are thinner with
+    # smaller markers, so one on top of another leaves it showing
+    assert len({(s["linestyle"], s["marker"]) for s in styles}) == 5
+    widths = [s["linewidth"] for s in styles]
+    sizes = [s["markersize"] for s in styles]
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == 5
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 5
+    assert all("marker" not in s for s in line_styles(3, markers=False))

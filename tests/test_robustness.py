@@ -78,9 +78,27 @@ def test_severity_sums_not_means_of_per_severity_ratios():
     assert float(self_metrics.mCE) == pytest.approx(100.0)
 
 
-def test_subset_of_corruptions_and_attrs():
+def test_subset_of_corruptions_must_be_asked_for_and_is_recorded():
+    # an "mCE" over 3 of the 19 corruptions used to be reported without a word
     subset = CIFAR10C_CORRUPTIONS[:15]
-    metrics = robustness_metrics(_results(RESNET20[:15], RESNET20_CLEAN, corruptions=subset))
+    results = _results(RESNET20[:15], RESNET20_CLEAN, corruptions=subset)
+    with pytest.raises(ValueError, match=r"15 of the 19 corruptions.*corruption_subset=True"):
+        robustness_metrics(results)
+    metrics = robustness_metrics(results, corruption_subset=True)
+    assert metrics.attrs["corruption_subset"] == 1
+    assert metrics.attrs["corruptions"].split(", ") == list(subset)
+    # the mean over the subset of the per-corruption CE of [S20] Table 2's errors
+    ce = [100 * e / ALEXNET_ERRORS[n] for e, n in zip(RESNET20[:15], subset, strict=True)]
+    assert float(metrics.mCE) == pytest.approx(np.mean(ce))
+    full = robustness_metrics(_results(RESNET20, RESNET20_CLEAN))
+    assert full.attrs["corruption_subset"] == 0
+    # the same rule against another model's results
+    reference = _results(RESNET20, RESNET20_CLEAN)
+    with pytest.raises(ValueError, match="corruption_subset"):
+        robustness_metrics(results, reference=reference)
+    assert robustness_metrics(results, reference=reference, corruption_subset=True).attrs[
+        "corruption_subset"
+    ]
     assert metrics.CE.sizes["corruption"] == 15
     assert "mean of ratios" in metrics.mCE.attrs["definition"]
     assert metrics.attrs["n_severities"] == 5
@@ -156,3 +174,17 @@ def test_error_rates_must_be_percentages_in_0_100():
 def test_alexnet_reference_knows_only_cifar10c_names():
     with pytest.raises(ValueError, match=r"no error rates for the corruptions \['clean'\]"):
         robustness_metrics(_results([20.0], 5.0, corruptions=["clean"]))
+
+
+def test_fractions_beside_a_percent_clean_error_are_refused():
+    # errors as fractions (0.3) beside a clean error in % (5.0) gave an mCE of 1.1 silently
+    with pytest.raises(ValueError, match="mixes fractions and percentages"):
+        robustness_metrics(_results([0.3] * 19, 5.0))
+    one = _results(RESNET20, RESNET20_CLEAN)
+    one["error"][4, :] = RESNET20[4] / 100
+    with pytest.raises(ValueError, match="mixes fractions and percentages"):
+        robustness_metrics(one)
+    # a sub-1 % corrupted error beside a clean error within ten times of it is a percentage
+    close = _results(RESNET20, 1.2)
+    close["error"][13, :] = 0.9
+    assert np.isfinite(float(robustness_metrics(close).mCE))

@@ -158,3 +158,22 @@ def test_array_parameters_choose_the_array_library_device_and_dtype(backend):
         16, 8.0, np.linspace(0, np.pi, 4, endpoint=False)[:, None], contrast=[0.5, 1.0]
     )
     np.testing.assert_allclose(backend.to_numpy(batch), expected, atol=1e-6)
+
+
+def test_luminance_outside_zero_one_is_refused():
+    # plaid(contrast=0.8, mask_contrast=0.8) spanned -0.3..1.3 and grating(mean=2) reached 4,
+    # silently; the library's stimuli live in [0, 1]
+    with pytest.raises(ValueError, match=r"plaid luminance would span \[-0.3, 1.3\]"):
+        plaid(32, 8.0, 0.0, np.pi / 2, contrast=0.8, mask_contrast=0.8)
+    with pytest.raises(ValueError, match=r"grating luminance would span \[0, 4\]"):
+        grating(32, 8.0, 0.0, mean=2.0)
+    with pytest.raises(ValueError, match="bar luminance"):
+        bar(32, 0.0, 2.0, mean=0.6)
+    with pytest.raises(ValueError, match="step edge luminance"):
+        step_edge(32, 0.0, contrast=np.array([0.5, 1.0]), mean=0.6)
+    # the largest legal stimuli reach 0 and 1 exactly
+    full = plaid(32, 8.0, 0.0, np.pi / 2, contrast=0.5, mask_contrast=0.5)
+    assert float(full.min()) == pytest.approx(0.0, abs=1e-12)
+    assert float(full.max()) == pytest.approx(1.0)
+    bright = grating(32, 8.0, 0.0, contrast=0.25, mean=0.8)
+    assert float(bright.max()) == pytest.approx(1.0)

@@ -228,3 +228,18 @@ def test_contour_detection_reads_a_bsds_folder(tmp_path):
     assert ds.attrs["bsds_images"] == 1
     # a clean piecewise-constant image: CORF finds its boundaries (JPEG adds small ringing)
     assert float(ds.bsds_ods.sel(detector="corf")) > 0.7
+
+
+def test_printed_output_folder_never_shows_the_machine_s_folders(tmp_path, monkeypatch):
+    # the gallery printed the build machine's absolute path of docs/_build/study_results
+    load_study("contrast_response")
+    from _common import shown_path
+
+    work = tmp_path / "docs"
+    (work / "_build" / "results").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "docs")
+    assert shown_path(work / "_build" / "results") == str(Path("_build", "results"))
+    (tmp_path / "studies").mkdir()
+    monkeypatch.chdir(tmp_path / "studies")
+    assert shown_path(work / "_build" / "results") == str(Path("..", "docs", "_build", "results"))
+    assert shown_path(Path("/elsewhere/out")) == str(Path("/elsewhere/out"))

@@ -1,7 +1,9 @@
 """v1pushpull: models of V1 simple cells and the push-pull CNN layer built from them.
 
 The core (this namespace) works on NumPy, CuPy and torch arrays and never imports torch;
-:func:`to_torch_layer` is imported lazily from :mod:`v1pushpull.torch`.
+:func:`to_torch_layer` is imported lazily from :mod:`v1pushpull.torch` when it is first used
+as ``v1pushpull.to_torch_layer``. It is not in ``__all__``, so ``from v1pushpull import *``
+works on a core-only install and does not import torch either.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ __all__ = [
     "sigma_ratio_to_bandwidth",
     "stimuli",
     "surround_inhibition",
-    "to_torch_layer",
 ]
 
 
@@ -66,3 +67,7 @@ def __getattr__(name: str) -> Any:
 
         return to_torch_layer
     raise AttributeError(f"module 'v1pushpull' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "to_torch_layer"})

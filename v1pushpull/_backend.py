@@ -200,6 +200,29 @@ def _is_real_floating(xp: ModuleType, x: Any) -> bool:
     return x.dtype == xp.float32 or x.dtype == xp.float64
 
 
+def _cast_hint(x: Any, name: str) -> str:
+    """What is wrong with the dtype of ``x`` and how to convert it."""
+    dtype = str(x.dtype).removeprefix("torch.")
+    if dtype in ("float16", "bfloat16"):
+        # the FFT filtering and the analyses need more than 11 bits of mantissa
+        return (
+            f"got {dtype}, which this library does not compute in (too few bits for the FFT "
+            f"filtering); convert it explicitly, e.g. {_astype_example(x, name)}"
+        )
+    if dtype == "bool" or dtype.startswith("complex"):
+        return f"got {dtype}; convert it explicitly, e.g. {_astype_example(x, name)}"
+    return (
+        f"got {dtype}; integer images are not cast silently because their scale (0-255 or 0-1) "
+        f"is ambiguous: convert them explicitly, e.g. {_astype_example(x, name)} / 255"
+    )
+
+
+def _astype_example(x: Any, name: str) -> str:
+    if type(x).__module__.startswith("torch"):
+        return f"{name}.to(torch.float32)"
+    return f"{name}.astype(np.float32)"
+
+
 def _describe(x: Any) -> str:
     shape = getattr(x, "shape", None)
     return f"{type(x).__module__}.{type(x).__name__} of shape {tuple(shape) if shape else ()}" + (
@@ -225,8 +248,9 @@ def as_float_images(
     min_ndim : int
         Minimum number of dimensions (2 for ``(..., H, W)``).
     check_finite : bool
-        If True (default), reject NaN and infinite values. Turning it off saves one
-        reduction over the batch when the caller knows the data are finite.
+        If True (default), reject NaN and infinite values (not checked on torch's ``meta``
+        device, which holds no values). Turning it off saves one reduction over the batch
+        when the caller knows the data are finite.
 
     Returns
     -------
@@ -238,7 +262,8 @@ def as_float_images(
     Raises
     ------
     TypeError
-        If ``images`` is not an array, or its dtype is integer, boolean or complex. Integer
+        If ``images`` is not an array, or its dtype is integer, boolean, complex or a half
+        precision float (float16, bfloat16: too few bits for the FFT filtering). Integer
         images are not cast silently because their scale (0–255 or 0–1) is ambiguous: convert
         them with ``images.astype(numpy.float32) / 255`` (or the equivalent of your library).
     ValueError
@@ -258,10 +283,8 @@ def as_float_images(
         )
     xp = array_namespace(images)
     if not _is_real_floating(xp, images):
-        raise TypeError(
-            f"{name} must have a real floating dtype (float32 or float64), got {images.dtype}; "
-            "convert integer images explicitly, e.g. images.astype(np.float32) / 255"
-        )
+        hint = _cast_hint(images, name)
+        raise TypeError(f"{name} must have a real floating dtype (float32 or float64), {hint}")
     if images.ndim < min_ndim:
         raise ValueError(
             f"{name} must have at least {min_ndim} dimensions (..., H, W), "
@@ -275,7 +298,13 @@ def as_float_images(
 
 
 def check_all_finite(x: Any, xp: ModuleType, name: str) -> None:
-    """Raise a :class:`ValueError` naming ``name`` if ``x`` holds NaN or infinite values."""
+    """Raise a :class:`ValueError` naming ``name`` if ``x`` holds NaN or infinite values.
+
+    Tensors on torch's ``meta`` device have a shape and a dtype but no values; they are not
+    checked (a meta run infers shapes, so there is nothing to find).
+    """
+    if getattr(device_of(x), "type", None) == "meta":
+        return
     if not bool(xp.all(xp.isfinite(x))):
         raise ValueError(
             f"{name} contains NaN or infinite values; clean the data or pass "
@@ -355,12 +384,15 @@ def as_parameter_array(values: Any, name: str) -> np.ndarray:
     Raises
     ------
     TypeError
-        If ``values`` holds non-real numbers.
+        If ``values`` holds non-real numbers, strings or booleans.
     ValueError
         If it holds NaN or infinite values.
     """
     if is_array_api_obj(values) and not isinstance(values, np.ndarray):
         values = to_numpy(values)
+    # NumPy would read "8" as 8.0 and True as 1.0: a string or a boolean is not a number here
+    if np.asarray(values).dtype.kind in "USb":
+        raise TypeError(f"{name} must be a real number or a sequence of them, got {values!r}")
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):

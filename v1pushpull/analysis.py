@@ -16,6 +16,12 @@ Conventions: angles are radians; orientation tuning is periodic with period π (
 orientation θ + π is the same grating) unless ``period`` says otherwise (2π for direction- or
 polarity-selective curves); spatial frequency is in cycles per pixel.
 
+The orientation analyses read the units of their angle coordinate from its
+``attrs["units"]``: ``"rad"`` (also assumed when there is none) or ``"deg"`` (physiology data
+usually arrive in degrees). Results are in rad either way, and ``period`` is always in rad. A
+coordinate that spans more than a full turn in its declared units (degrees with no units or
+labelled ``"rad"``) is refused with a :class:`ValueError` rather than read as radians.
+
 References
 ----------
 .. [DV82] De Valois, Yund, Hepler. The orientation and direction selectivity of cells in macaque
@@ -202,6 +208,15 @@ def centre_responses(
     >>> bool(curve.sel(orientation=0.0) > curve.sel(orientation=np.pi / 2))
     True
     """
+    if not callable(getattr(cell, "response", None)):
+        raise TypeError(
+            f"cell must have a response(images, orientations) method (a GaborCell, CORFCell, "
+            f"...), got {type(cell).__name__}"
+        )
+    if not callable(stimulus):
+        raise TypeError(f"stimulus must be a stimulus function, got {type(stimulus).__name__}")
+    if not isinstance(coords, Mapping):
+        raise TypeError(f"coords must be a mapping of stimulus parameter to values, got {coords!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     grid = {dim: np.asarray(value) for dim, value in coords.items()}
@@ -269,6 +284,11 @@ def tuning_curve(
     >>> curve.dims, curve.orientation.attrs["units"]
     (('orientation',), 'rad')
     """
+    if not isinstance(coords, Mapping):
+        raise TypeError(
+            "coords must be a mapping of dimension name to 1-D coordinate values, e.g. "
+            f"{{'orientation': theta}}, got {type(coords).__name__}"
+        )
     array = np.asarray(to_numpy(values) if not isinstance(values, np.ndarray) else values)
     coordinate_values = {dim: np.asarray(value) for dim, value in coords.items()}
     expected = tuple(v.size for v in coordinate_values.values())
@@ -302,9 +322,114 @@ def _check_dim(curve: xr.DataArray, dim: str, argument: str = "curve") -> None:
 
 
 def _check_period(period: float) -> float:
-    if not (isinstance(period, (int, float, np.floating)) and math.isfinite(period) and period > 0):
+    if isinstance(period, bool) or not isinstance(period, (int, float, np.integer, np.floating)):
         raise ValueError(f"period must be a finite positive number of rad, got {period!r}")
+    if not (math.isfinite(period) and period > 0):
+        raise ValueError(f"period must be a finite positive number of rad, got {period!r}")
+    if period > _FULL_TURN * (1 + 1e-9):
+        raise ValueError(
+            f"period is in rad whatever the units of the coordinate (π for orientation, 2π for "
+            f"direction), got {period!r}; for a coordinate in degrees keep period=math.pi and "
+            "set its attrs['units'] = 'deg'"
+        )
     return float(period)
+
+
+_FULL_TURN = 2 * math.pi
+#: Angle units understood in a coordinate's ``attrs["units"]``, and their size in rad.
+_ANGLE_UNITS = {
+    "rad": 1.0,
+    "radian": 1.0,
+    "radians": 1.0,
+    "deg": math.pi / 180,
+    "degree": math.pi / 180,
+    "degrees": math.pi / 180,
+    "°": math.pi / 180,
+}
+
+
+def _angles_in_rad(curve: xr.DataArray, dim: str) -> np.ndarray:
+    """The values of the angle coordinate ``dim`` in rad, read with its ``attrs["units"]``.
+
+    A coordinate without units is taken to be in rad (the library's convention). A coordinate
+    that spans more than a full turn cannot be an angle in its declared units (degrees
+    labelled as rad, most often) and is refused rather than folded.
+    """
+    if dim not in curve.coords:
+        raise ValueError(
+            f"dim {dim!r} has no coordinate: give the angles as its coordinate values (rad, or "
+            "degrees with attrs['units'] = 'deg')"
+        )
+    coordinate = curve[dim]
+    declared = coordinate.attrs.get("units")
+    units = "rad" if declared is None else str(declared).strip()
+    if units.lower() not in _ANGLE_UNITS:
+        raise ValueError(
+            f"the {dim!r} coordinate has units {declared!r}; expected an angle in 'rad' or "
+            f"'deg' (attrs['units'])"
+        )
+    try:
+        values = np.asarray(coordinate.values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"the {dim!r} coordinate must hold angles (numbers), got dtype {coordinate.dtype}"
+        ) from None
+    if not np.all(np.isfinite(values)):
+        raise ValueError(f"the {dim!r} coordinate holds NaN or infinite angles")
+    angles = values * _ANGLE_UNITS[units.lower()]
+    span = float(angles.max() - angles.min()) if angles.size else 0.0
+    if span > _FULL_TURN * (1 + 1e-9):
+        assumed = (
+            "no units attribute, so rad is assumed" if declared is None else f"units {units!r}"
+        )
+        hint = (
+            "; they look like degrees: set attrs['units'] = 'deg'"
+            if _ANGLE_UNITS[units.lower()] == 1.0 and span <= 360 * (1 + 1e-9)
+            else ""
+        )
+        raise ValueError(
+            f"the {dim!r} coordinate spans {span / _ANGLE_UNITS[units.lower()]:g} {units} "
+            f"({assumed}), more than a full turn, so its values cannot be angles in these "
+            f"units{hint}"
+        )
+    return angles
+
+
+def _in_rad(curve: xr.DataArray, dim: str) -> xr.DataArray:
+    """``curve`` with its angle coordinate ``dim`` converted to rad."""
+    angles = _angles_in_rad(curve, dim)
+    attrs = {**curve[dim].attrs, "units": "rad"}
+    return curve.assign_coords({dim: (dim, angles, attrs)})
+
+
+def _in_contrast(curve: xr.DataArray, dim: str) -> xr.DataArray:
+    """``curve`` with its contrast coordinate ``dim`` as Michelson contrasts in [0, 1].
+
+    A coordinate in percent (``attrs["units"]`` ``"%"``) is divided by 100; any other
+    coordinate must already lie in [0, 1] (a Michelson contrast cannot exceed 1).
+    """
+    coordinate = curve[dim]
+    declared = str(coordinate.attrs.get("units", "1")).strip().lower()
+    values = np.asarray(coordinate.values, dtype=float)
+    if declared in ("%", "percent"):
+        values = values / 100.0
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values > 1):
+        raise ValueError(
+            f"the {dim!r} coordinate must hold Michelson contrasts in [0, 1] (or percentages "
+            f"with attrs['units'] = '%'), got values from {np.nanmin(coordinate.values):g} to "
+            f"{np.nanmax(coordinate.values):g} with units {coordinate.attrs.get('units')!r}"
+        )
+    attrs = {**coordinate.attrs, "units": "1"}
+    return curve.assign_coords({dim: (dim, values, attrs)})
+
+
+def _check_non_negative(curve: xr.DataArray, what: str) -> None:
+    values = np.asarray(curve.values, dtype=float)
+    if np.any(values < 0):
+        raise ValueError(
+            f"curve holds negative responses (min {np.nanmin(values):g}); {what} is defined for "
+            "non-negative responses (rectify them, or subtract the smallest response first)"
+        )
 
 
 def _with_units(result: xr.DataArray, name: str, units: str, **attrs: Any) -> xr.DataArray:
@@ -336,7 +461,8 @@ def preferred_orientation(
     Parameters
     ----------
     curve : xarray.DataArray
-        Non-negative responses with dimension ``dim`` (orientations in rad).
+        Non-negative responses with dimension ``dim`` (orientations in the coordinate's
+        ``attrs["units"]``, ``"rad"`` or ``"deg"``; rad when there is none).
     dim : str, optional
         The orientation dimension (default ``"orientation"``).
     period : float, optional
@@ -353,7 +479,8 @@ def preferred_orientation(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions or ``period`` is not positive.
+        If ``dim`` is not one of its dimensions, its units are not an angle or its span
+        cannot be in them, ``period`` is not in (0, 2π] or a response is negative.
 
     Examples
     --------
@@ -366,6 +493,8 @@ def preferred_orientation(
     """
     _check_dim(curve, dim)
     period = _check_period(period)
+    curve = _in_rad(curve, dim)
+    _check_non_negative(curve, "the preferred orientation (a vector sum)")
     vector, _ = _vector_sum(curve, dim, period)
     angle = xr.apply_ufunc(np.angle, vector)
     result = np.mod(angle * period / (2 * np.pi), period).where(np.abs(vector) > 0)
@@ -383,7 +512,8 @@ def circular_variance(
     Parameters
     ----------
     curve : xarray.DataArray
-        Non-negative responses with dimension ``dim`` (rad).
+        Non-negative responses with dimension ``dim`` (orientations in ``"rad"`` or ``"deg"``
+        by the coordinate's ``attrs["units"]``; rad when there is none).
     dim : str, optional
         The orientation dimension (default ``"orientation"``).
     period : float, optional
@@ -399,7 +529,8 @@ def circular_variance(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions or ``period`` is not positive.
+        If ``dim`` is not one of its dimensions, its units are not an angle or its span
+        cannot be in them, ``period`` is not in (0, 2π] or a response is negative.
 
     Examples
     --------
@@ -411,6 +542,8 @@ def circular_variance(
     """
     _check_dim(curve, dim)
     period = _check_period(period)
+    curve = _in_rad(curve, dim)
+    _check_non_negative(curve, "the circular variance")
     vector, total = _vector_sum(curve, dim, period)
     result = (1.0 - np.abs(vector) / total.where(total != 0)).clip(0.0, 1.0)
     return _with_units(result, "circular_variance", "1", period=period)
@@ -528,7 +661,8 @@ def half_width_at_half_height(
     Parameters
     ----------
     curve : xarray.DataArray
-        Responses with dimension ``dim`` (orientations in rad, any order, any sampling).
+        Responses with dimension ``dim`` (orientations in any order and sampling, in ``"rad"``
+        or ``"deg"`` by the coordinate's ``attrs["units"]``; rad when there is none).
     dim : str, optional
         The orientation dimension (default ``"orientation"``).
     period : float, optional
@@ -550,7 +684,8 @@ def half_width_at_half_height(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions, ``period`` is not positive, ``baseline`` or
+        If ``dim`` is not one of its dimensions, its units are not an angle or its span
+        cannot be in them, ``period`` is not in (0, 2π], ``baseline`` or
         ``interpolation`` is unknown, or ``interpolation="spline"`` and the curve has fewer
         than 4 orientations or repeats one (modulo the period).
 
@@ -573,7 +708,7 @@ def half_width_at_half_height(
         raise ValueError(f"baseline must be 'min' or 'zero', got {baseline!r}")
     if interpolation not in ("spline", "linear"):
         raise ValueError(f"interpolation must be 'spline' or 'linear', got {interpolation!r}")
-    ordered = _sorted_on_circle(curve, dim, period)
+    ordered = _sorted_on_circle(_in_rad(curve, dim), dim, period)
     angles = ordered[dim].values
     if interpolation == "spline" and (angles.size < 4 or np.any(np.diff(angles) <= 0)):
         raise ValueError(
@@ -609,7 +744,8 @@ def orientation_selectivity_index(
     Parameters
     ----------
     curve : xarray.DataArray
-        Non-negative responses with dimension ``dim`` (rad).
+        Non-negative responses with dimension ``dim`` (orientations in ``"rad"`` or ``"deg"``
+        by the coordinate's ``attrs["units"]``; rad when there is none).
     dim : str, optional
         The orientation dimension (default ``"orientation"``).
     period : float, optional
@@ -626,7 +762,8 @@ def orientation_selectivity_index(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions or ``period`` is not positive.
+        If ``dim`` is not one of its dimensions, its units are not an angle or its span
+        cannot be in them, ``period`` is not in (0, 2π] or a response is negative.
 
     Examples
     --------
@@ -639,6 +776,8 @@ def orientation_selectivity_index(
     """
     _check_dim(curve, dim)
     period = _check_period(period)
+    curve = _in_rad(curve, dim)
+    _check_non_negative(curve, "the orientation selectivity index")
     ordered = _sorted_on_circle(curve, dim, period)
     angles = ordered[dim].values
 
@@ -755,7 +894,8 @@ def spatial_frequency_bandwidth(curve: xr.DataArray, dim: str = "spatial_frequen
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions or a frequency is not positive.
+        If ``dim`` is not one of its dimensions, its units are those of a wavelength or an
+        angle, or a frequency is not positive.
 
     Examples
     --------
@@ -768,6 +908,12 @@ def spatial_frequency_bandwidth(curve: xr.DataArray, dim: str = "spatial_frequen
     1.18
     """
     _check_dim(curve, dim)
+    units = str(curve[dim].attrs.get("units", "cycles/px")).strip().lower()
+    if units in ("px", "pixel", "pixels", "deg", "rad"):
+        raise ValueError(
+            f"the {dim!r} coordinate has units {units!r}, not a spatial frequency; give "
+            "frequencies (cycles/px, e.g. 1 / wavelength) with their units in attrs['units']"
+        )
     frequencies = np.asarray(curve[dim].values, dtype=float)
     if np.any(~(frequencies > 0)):
         raise ValueError(f"{dim} values must be positive frequencies, got {frequencies!r}")
@@ -831,6 +977,8 @@ def separability_index(curve: xr.DataArray, dims: tuple[str, str]) -> xr.DataArr
     >>> round(float(separability_index(surface, ("a", "b"))), 12)
     1.0
     """
+    if isinstance(dims, str) or len(dims) != 2 or dims[0] == dims[1]:
+        raise ValueError(f"dims must be two different dimension names, got {dims!r}")
     first, second = dims
     _check_dim(curve, first)
     _check_dim(curve, second)
@@ -872,7 +1020,9 @@ def contrast_saturation_index(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is missing or ``low``, ``high`` are not ``0 < low < high``.
+        If ``dim`` is missing, its values are not Michelson contrasts in [0, 1] (or
+        percentages with ``attrs["units"] = "%"``), or ``low``, ``high`` are not
+        ``0 < low < high`` within the sampled contrasts.
 
     Examples
     --------
@@ -886,8 +1036,16 @@ def contrast_saturation_index(
     0.97
     """
     _check_dim(curve, dim)
+    curve = _in_contrast(curve, dim)
     if not 0 < low < high:
         raise ValueError(f"need 0 < low < high, got low={low!r}, high={high!r}")
+    sampled = np.asarray(curve[dim].values, dtype=float)
+    if low < sampled.min() or high > sampled.max():
+        raise ValueError(
+            f"low={low!r} and high={high!r} must lie within the sampled {dim} range "
+            f"[{sampled.min():g}, {sampled.max():g}] (the responses are interpolated, not "
+            "extrapolated)"
+        )
     ordered = curve.sortby(dim)
     at_low = ordered.interp({dim: low}).drop_vars(dim)
     at_high = ordered.interp({dim: high}).drop_vars(dim)
@@ -922,7 +1080,12 @@ def naka_rushton(
     Returns
     -------
     numpy.ndarray
-        Responses, the shape of ``contrast``.
+        Responses, the shape of ``contrast`` (NaN for NaN parameters, e.g. of a failed fit).
+
+    Raises
+    ------
+    ValueError
+        If a contrast is negative, or ``c50`` or ``exponent`` is not positive.
 
     Examples
     --------
@@ -930,9 +1093,22 @@ def naka_rushton(
     >>> float(naka_rushton(0.2, r_max=10.0, c50=0.2, exponent=2.0))
     5.0
     """
-    c = np.abs(np.asarray(contrast, dtype=float))
+    c = np.asarray(contrast, dtype=float)
+    if np.any(c < 0):
+        raise ValueError(f"contrast must be non-negative (Michelson contrast), got {contrast!r}")
+    # NaN parameters (a failed fit) give NaN responses; a non-positive one is a mistake
+    for name, value in (("c50", c50), ("exponent", exponent)):
+        if value <= 0:
+            raise ValueError(f"{name} must be > 0, got {value!r}")
+    return _naka_rushton(c, r_max, c50, exponent, baseline)
+
+
+def _naka_rushton(
+    c: np.ndarray, r_max: float, c50: float, exponent: float, baseline: float = 0.0
+) -> np.ndarray:
+    # the fits' model: their bounds keep c50 and the exponent positive
     powered = c**exponent
-    return r_max * powered / (powered + abs(c50) ** exponent) + baseline
+    return r_max * powered / (powered + c50**exponent) + baseline
 
 
 def von_mises(
@@ -969,6 +1145,11 @@ def von_mises(
     numpy.ndarray
         Responses, the shape of ``orientation``.
 
+    Raises
+    ------
+    ValueError
+        If ``concentration`` is negative or ``period`` is not in (0, 2π].
+
     Examples
     --------
     >>> import numpy as np
@@ -976,7 +1157,23 @@ def von_mises(
     >>> float(von_mises(0.3, amplitude=2.0, preferred=0.3, concentration=5.0))
     2.0
     """
-    theta = np.asarray(orientation, dtype=float)
+    if concentration < 0:
+        raise ValueError(f"concentration must be >= 0 (κ < 0 is anti-tuned), got {concentration!r}")
+    period = _check_period(period)
+    return _von_mises(
+        np.asarray(orientation, dtype=float), amplitude, preferred, concentration, baseline, period
+    )
+
+
+def _von_mises(
+    theta: np.ndarray,
+    amplitude: float,
+    preferred: float,
+    concentration: float,
+    baseline: float,
+    period: float,
+) -> np.ndarray:
+    # the fit's model: its bounds keep the concentration non-negative
     return (
         amplitude * np.exp(concentration * (np.cos(2 * np.pi * (theta - preferred) / period) - 1))
         + baseline
@@ -1063,7 +1260,8 @@ def fit_naka_rushton(
     ----------
     curve : xarray.DataArray
         Responses with dimension ``dim`` (contrast in [0, 1]); every other dimension (``model``,
-        ...) is fitted separately.
+        ...) is fitted separately. More points than fitted parameters are needed (5 with the
+        baseline, 4 without).
     dim : str, optional
         The contrast dimension (default ``"contrast"``).
     noise_std : float or xarray.DataArray, optional
@@ -1084,7 +1282,9 @@ def fit_naka_rushton(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions or ``noise_std`` is not positive.
+        If ``dim`` is not one of its dimensions, its values are not Michelson contrasts in
+        [0, 1] (or percentages with ``attrs["units"] = "%"``), ``noise_std`` is not positive
+        or the curve has no more points than parameters.
 
     Examples
     --------
@@ -1096,6 +1296,8 @@ def fit_naka_rushton(
     (0.3, 2.5)
     """
     _check_dim(curve, dim)
+    curve = _in_contrast(curve, dim)
+    _check_enough_points(curve, dim, 4 if fit_baseline else 3, "fit_naka_rushton")
     noise = _noise_array(noise_std)
 
     def fit_one(x: np.ndarray, y: np.ndarray, sigma: np.ndarray | None):
@@ -1108,11 +1310,11 @@ def fit_naka_rushton(
         if fit_baseline:
             p0 = [max(increasing, 1e-12 * top), c50, 2.0, float(np.nanmin(y))]
             bounds = ([0.0, 1e-6, 0.05, -np.inf], [np.inf, 100.0, 20.0, np.inf])
-            return _curve_fit(naka_rushton, x, y, p0, bounds, sigma)
+            return _curve_fit(_naka_rushton, x, y, p0, bounds, sigma)
         p0 = [max(float(np.nanmax(y)), 1e-12 * top), c50, 2.0]
         bounds = ([0.0, 1e-6, 0.05], [np.inf, 100.0, 20.0])
         estimate, errors = _curve_fit(
-            lambda c, r, c50_, n: naka_rushton(c, r, c50_, n), x, y, p0, bounds, sigma
+            lambda c, r, c50_, n: _naka_rushton(c, r, c50_, n), x, y, p0, bounds, sigma
         )
         return np.append(estimate, 0.0), np.append(errors, 0.0)
 
@@ -1126,6 +1328,15 @@ def fit_naka_rushton(
         noise,
         {"function": "R = r_max * c**n / (c**n + c50**n) + baseline"},
     )
+
+
+def _check_enough_points(curve: xr.DataArray, dim: str, parameters: int, function: str) -> None:
+    # a least-squares fit with standard errors needs more points than parameters
+    if curve.sizes[dim] <= parameters:
+        raise ValueError(
+            f"{function} fits {parameters} parameters, so curve needs more than {parameters} "
+            f"points along {dim!r} to fit them with standard errors, got {curve.sizes[dim]}"
+        )
 
 
 def _noise_array(noise_std: float | xr.DataArray | None) -> xr.DataArray | None:
@@ -1149,7 +1360,9 @@ def fit_von_mises(
     Parameters
     ----------
     curve : xarray.DataArray
-        Responses with dimension ``dim`` (rad); other dimensions are fitted separately.
+        Responses with dimension ``dim`` (orientations in ``"rad"`` or ``"deg"`` by the
+        coordinate's ``attrs["units"]``; rad when there is none); other dimensions are fitted
+        separately. More than 4 orientations are needed.
     dim : str, optional
         The orientation dimension (default ``"orientation"``).
     period : float, optional
@@ -1170,7 +1383,9 @@ def fit_von_mises(
     TypeError
         If ``curve`` is not a DataArray.
     ValueError
-        If ``dim`` is not one of its dimensions, ``period`` or ``noise_std`` is not positive.
+        If ``dim`` is not one of its dimensions, its units are not an angle or its span
+        cannot be in them, ``period`` is not in (0, 2π], ``noise_std`` is not positive or
+        the curve has 4 orientations or fewer.
 
     Examples
     --------
@@ -1183,10 +1398,12 @@ def fit_von_mises(
     """
     _check_dim(curve, dim)
     period = _check_period(period)
+    curve = _in_rad(curve, dim)
+    _check_enough_points(curve, dim, 4, "fit_von_mises")
     noise = _noise_array(noise_std)
 
     def model(theta: np.ndarray, amplitude: float, preferred: float, kappa: float, base: float):
-        return von_mises(theta, amplitude, preferred, kappa, base, period=period)
+        return _von_mises(theta, amplitude, preferred, kappa, base, period)
 
     def fit_one(x: np.ndarray, y: np.ndarray, sigma: np.ndarray | None):
         if not np.any(np.isfinite(y)) or np.nanmax(y) <= np.nanmin(y):
@@ -1240,9 +1457,9 @@ def signal_to_noise_ratio(
     responses : array or xarray.DataArray, shape (..., H, W)
         Response maps (any backend; a DataArray must have dims ``y`` and ``x`` last).
     signal_mask : array_like of bool, shape (H, W)
-        Pixels where the stimulus (edge, bar) is.
+        Pixels where the stimulus (edge, bar) is: booleans, or integers 0/1.
     background_mask : array_like of bool, shape (H, W), optional
-        Background pixels; default every pixel outside ``signal_mask``.
+        Background pixels, disjoint from ``signal_mask``; default every pixel outside it.
 
     Returns
     -------
@@ -1252,8 +1469,11 @@ def signal_to_noise_ratio(
 
     Raises
     ------
+    TypeError
+        If a mask is not boolean (or 0/1 integers): a float map is not a mask.
     ValueError
-        If a mask does not have shape (H, W) or selects no pixel.
+        If a mask does not have shape (H, W) or selects no pixel, the masks overlap, or the
+        signal leaves no background.
 
     Examples
     --------
@@ -1274,11 +1494,20 @@ def signal_to_noise_ratio(
         values = np.asarray(to_numpy(values))
     shape = values.shape[-2:]
     signal = _check_mask(signal_mask, shape, "signal_mask")
-    background = (
-        ~signal
-        if background_mask is None
-        else _check_mask(background_mask, shape, "background_mask")
-    )
+    if background_mask is None:
+        background = ~signal
+        if not background.any():
+            raise ValueError(
+                "signal_mask selects every pixel, so no background is left for the noise; "
+                "pass a smaller signal_mask or a background_mask"
+            )
+    else:
+        background = _check_mask(background_mask, shape, "background_mask")
+        if np.any(background & signal):
+            raise ValueError(
+                f"background_mask and signal_mask overlap on {int(np.sum(background & signal))} "
+                "pixels; a pixel is either signal or background"
+            )
     mean_signal = values[..., signal].mean(axis=-1)
     noise = values[..., background].std(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1293,6 +1522,15 @@ def signal_to_noise_ratio(
 
 def _check_mask(mask: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
     mask = np.asarray(to_numpy(mask) if not isinstance(mask, np.ndarray) else mask)
+    if mask.dtype != bool:
+        # 0/1 integers are a mask too; a float "mask" is more likely a weight map or an
+        # image, whose every non-zero pixel would count
+        integer = np.issubdtype(mask.dtype, np.integer)
+        if not integer or not np.all((mask == 0) | (mask == 1)):
+            raise TypeError(
+                f"{name} must be a boolean mask (or 0/1 integers), got dtype {mask.dtype}; "
+                f"threshold it first, e.g. {name} > 0.5"
+            )
     if mask.shape != shape:
         raise ValueError(f"{name} must have the image shape {shape}, got {mask.shape}")
     mask = mask.astype(bool)

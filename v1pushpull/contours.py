@@ -1166,7 +1166,15 @@ def read_bsds_ground_truth(path: str | os.PathLike[str]) -> BSDSGroundTruth:
     """
     if not os.path.exists(path):
         raise FileNotFoundError(f"no BSDS ground-truth file at {os.fspath(path)!r}")
-    content = scipy.io.loadmat(path, squeeze_me=False, struct_as_record=True)
+    if os.path.isdir(path):
+        raise ValueError(f"{os.fspath(path)!r} is a directory, not a MATLAB .mat file")
+    try:
+        content = scipy.io.loadmat(path, squeeze_me=False, struct_as_record=True)
+    except (ValueError, OSError, EOFError, TypeError, NotImplementedError) as error:
+        raise ValueError(
+            f"{os.fspath(path)!r} is not a readable MATLAB .mat file ({error}); expected a "
+            "BSDS500 ground-truth file"
+        ) from None
     if "groundTruth" not in content:
         raise ValueError(
             f"{os.fspath(path)!r} has no 'groundTruth' variable (found {sorted(content)}); "

@@ -255,8 +255,11 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
 
     Raises
     ------
+    FileNotFoundError
+        If there is no file at ``path``.
     ValueError
-        If the header is not a valid IDX header or the data size does not match it.
+        If ``path`` is a directory, a ``.gz`` file is not complete gzip data, the header is
+        not a valid (or is a truncated) IDX header, or the data size does not match it.
 
     Examples
     --------
@@ -267,14 +270,31 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     >>> read_idx(path)
     array([7, 2, 1], dtype=uint8)
     """
+    import zlib
+
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as handle:
-        data = handle.read()
+    if path.is_dir():
+        raise ValueError(f"{path} is a directory, not an IDX file")
+    if not path.is_file():
+        raise FileNotFoundError(f"no IDX file at {path}")
+    compressed = path.suffix == ".gz"
+    try:
+        with (gzip.open if compressed else open)(path, "rb") as handle:
+            data = handle.read()
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise ValueError(
+            f"{path} is not a complete gzip file ({error}); expected a gzipped IDX file "
+            "(a truncated download? delete it and download it again)"
+        ) from None
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(f"{path} is not an IDX file (bad magic number {data[:4]!r})")
     ndim = data[3]
     header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(
+            f"{path}: the IDX header announces {ndim} dimensions ({header} header bytes) but "
+            f"the file holds only {len(data)} bytes; a truncated IDX file?"
+        )
     shape = tuple(int(n) for n in np.frombuffer(data, dtype=">i4", count=ndim, offset=4))
     dtype = np.dtype(_IDX_DTYPES[data[2]])
     expected = int(np.prod(shape)) * dtype.itemsize
@@ -320,7 +340,8 @@ def load_mnist(root: str | os.PathLike, split: str = "train") -> tuple[np.ndarra
     FileNotFoundError
         If a file is missing.
     ValueError
-        If ``split`` is invalid or the files do not hold matching image and label arrays.
+        If ``split`` is invalid, a file is not a valid IDX file, or the files do not hold
+        matching uint8 28 × 28 images and labels in 0..9; the message names the file.
 
     Examples
     --------
@@ -330,14 +351,49 @@ def load_mnist(root: str | os.PathLike, split: str = "train") -> tuple[np.ndarra
     split = _check_split(split)
     root = Path(root)
     image_name, label_name = _MNIST_FILES[split]
-    images = read_idx(_find_file(root, image_name))
-    labels = read_idx(_find_file(root, label_name))
+    image_path, label_path = _find_file(root, image_name), _find_file(root, label_name)
+    images, labels = read_idx(image_path), read_idx(label_path)
     if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
         raise ValueError(
             f"MNIST {split} files in {root} hold images of shape {images.shape} and labels of "
-            f"shape {labels.shape}; expected (N, H, W) and (N,)"
+            f"shape {labels.shape}; expected (N, 28, 28) and (N,)"
         )
+    if images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+        raise ValueError(
+            f"{image_path} holds {images.dtype} images of shape {images.shape[1:]}; expected "
+            "MNIST's uint8 28 × 28 grey levels"
+        )
+    _check_labels(labels, label_path)
     return _uint8_to_float(images[:, None]), labels.astype(np.int64)
+
+
+def _check_labels(labels: np.ndarray, path: Path, classes: int = 10) -> None:
+    """Labels of a 10-class data set are integers in 0..9; name the file that breaks it."""
+    values = np.asarray(labels)
+    if not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(f"{path} holds {values.dtype} labels; expected integer class labels")
+    bad = values[(values < 0) | (values >= classes)]
+    if bad.size:
+        raise ValueError(
+            f"{path} holds {bad.size} labels outside 0..{classes - 1} (e.g. {int(bad[0])}); "
+            f"expected class labels of a {classes}-class data set (a corrupt or foreign file?)"
+        )
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    """Memory-map a ``.npy`` file, naming the file when it is not one (or is truncated)."""
+    try:
+        return np.load(path, mmap_mode="r")
+    except (ValueError, OSError, EOFError, pickle.UnpicklingError) as error:
+        raise ValueError(
+            f"{path} is not a readable NumPy .npy file of uint8 images or labels ({error}); "
+            "a truncated download? delete it and download the data set again"
+        ) from None
+
+
+def _check_uint8_images(images: np.ndarray, path: Path) -> None:
+    if images.dtype != np.uint8:
+        raise ValueError(f"{path} holds {images.dtype} images; expected uint8 grey levels")
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,7 +436,8 @@ def load_cifar10(root: str | os.PathLike, split: str = "train") -> tuple[np.ndar
     FileNotFoundError
         If the folder or a batch is missing.
     ValueError
-        If ``split`` is invalid or a batch is malformed.
+        If ``split`` is invalid or a batch is not a readable pickle, malformed or holds
+        labels outside 0..9; the message names the file.
 
     Examples
     --------
@@ -394,8 +451,15 @@ def load_cifar10(root: str | os.PathLike, split: str = "train") -> tuple[np.ndar
         path = folder / name
         if not path.is_file():
             raise FileNotFoundError(f"CIFAR-10 batch {path} is missing")
-        with open(path, "rb") as handle:
-            batch = pickle.load(handle, encoding="bytes")
+        try:
+            with open(path, "rb") as handle:
+                batch = pickle.load(handle, encoding="bytes")
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as error:
+            raise ValueError(
+                f"{path} is not a CIFAR-10 batch (a pickled dict with b'data', b'labels'): "
+                f"{type(error).__name__}: {error}; a truncated download? extract "
+                "cifar-10-python.tar.gz again"
+            ) from None
         if not isinstance(batch, dict) or b"data" not in batch or b"labels" not in batch:
             raise ValueError(f"{path} is not a CIFAR-10 batch (dict with b'data', b'labels')")
         data = np.asarray(batch[b"data"], dtype=np.uint8)
@@ -404,8 +468,10 @@ def load_cifar10(root: str | os.PathLike, split: str = "train") -> tuple[np.ndar
                 f"{path}: b'data' has shape {data.shape} for {len(batch[b'labels'])} labels; "
                 "expected (N, 3072)"
             )
+        batch_labels = np.asarray(batch[b"labels"])
+        _check_labels(batch_labels, path)
         images.append(data.reshape(-1, 3, 32, 32))
-        labels.append(np.asarray(batch[b"labels"], dtype=np.int64))
+        labels.append(batch_labels.astype(np.int64))
     return _uint8_to_float(np.concatenate(images)), np.concatenate(labels)
 
 
@@ -612,8 +678,9 @@ def load_cifar10c(
     Raises
     ------
     ValueError
-        If ``corruption`` or ``severity`` is invalid, or the files disagree in length or are
-        not a multiple of 5 rows.
+        If ``corruption`` or ``severity`` is invalid, a file is not a readable ``.npy`` file,
+        the files disagree in length or are not a multiple of 5 rows, the images are not
+        uint8 or a label is outside 0..9; the message names the file.
     FileNotFoundError
         If a file is missing.
 
@@ -638,8 +705,7 @@ def load_cifar10c(
                 f"{path} not found; download CIFAR-10-C from https://zenodo.org/record/2535967 "
                 f"and extract it into {root}"
             )
-    images = np.load(paths[0], mmap_mode="r")
-    labels = np.load(paths[1], mmap_mode="r")
+    images, labels = _load_npy(paths[0]), _load_npy(paths[1])
     if images.ndim != 4 or images.shape[3] != 3 or len(images) != len(labels):
         raise ValueError(
             f"{paths[0]} has shape {images.shape} for {len(labels)} labels; expected "
@@ -647,6 +713,8 @@ def load_cifar10c(
         )
     if len(images) % 5:
         raise ValueError(f"{paths[0]} has {len(images)} rows, not 5 severities of equal size")
+    _check_uint8_images(images, paths[0])
+    _check_labels(labels, paths[1])
     if severity is not None:
         per_severity = len(images) // 5
         rows = slice(per_severity * (severity - 1), per_severity * severity)
@@ -681,7 +749,9 @@ def load_mnistc(
     Raises
     ------
     ValueError
-        If ``corruption`` or ``split`` is invalid or the arrays have unexpected shapes.
+        If ``corruption`` or ``split`` is invalid, a file is not a readable ``.npy`` file, the
+        arrays have unexpected shapes or dtypes, or a label is outside 0..9; the message names
+        the file.
     FileNotFoundError
         If a file is missing.
 
@@ -701,13 +771,14 @@ def load_mnistc(
                 f"{path} not found; download MNIST-C from https://zenodo.org/record/3239543 "
                 f"and extract it into {root}"
             )
-    images = np.load(paths[0], mmap_mode="r")
-    labels = np.load(paths[1], mmap_mode="r")
+    images, labels = _load_npy(paths[0]), _load_npy(paths[1])
     if images.ndim != 4 or images.shape[3] != 1 or len(images) != len(labels):
         raise ValueError(
             f"{paths[0]} has shape {images.shape} for {len(labels)} labels; expected "
             "(N, 28, 28, 1) with one label per image"
         )
+    _check_uint8_images(images, paths[0])
+    _check_labels(labels, paths[1])
     return _uint8_to_float(np.asarray(images).transpose(0, 3, 1, 2)), np.asarray(
         labels, dtype=np.int64
     )

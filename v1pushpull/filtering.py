@@ -99,6 +99,8 @@ def pad_images(
 
     Raises
     ------
+    TypeError
+        If ``pad_width`` is not two pairs of integers.
     ValueError
         If ``mode`` is unknown or a width is negative.
 
@@ -112,9 +114,17 @@ def pad_images(
     """
     images, xp = as_float_images(images, check_finite=False)
     if mode not in PADDING_MODES:
-        raise ValueError(f"padding must be one of {PADDING_MODES}, got {mode!r}")
-    (top, bottom), (left, right) = pad_width
-    if min(top, bottom, left, right) < 0:
+        raise ValueError(f"mode must be one of {PADDING_MODES}, got {mode!r}")
+    try:
+        (top, bottom), (left, right) = pad_width
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"pad_width must be ((top, bottom), (left, right)) in px, got {pad_width!r}"
+        ) from None
+    widths = (top, bottom, left, right)
+    if any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) for n in widths):
+        raise TypeError(f"pad_width must hold integers (px), got {pad_width!r}")
+    if min(widths) < 0:
         raise ValueError(f"pad_width must be non-negative, got {pad_width!r}")
     padded = _pad_axis(xp, images, -2, int(top), int(bottom), mode)
     return _pad_axis(xp, padded, -1, int(left), int(right), mode)

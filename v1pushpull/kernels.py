@@ -114,6 +114,15 @@ def sigma_ratio_to_bandwidth(sigma_ratio: float) -> float:
     return math.log2((q + 1.0) / (q - 1.0))
 
 
+def _check_scalar(value: Any, name: str, bank: str) -> None:
+    """A one-kernel function takes one number per parameter; many go to the bank function."""
+    if isinstance(value, (str, bytes)) or np.ndim(value) != 0:
+        raise TypeError(
+            f"{name} must be a single number for one kernel, got {value!r}; use {bank} for a "
+            "kernel per value"
+        )
+
+
 def _check_size(size: int | None, name: str = "size") -> int | None:
     if size is None:
         return None
@@ -245,6 +254,9 @@ def gabor_kernel(
 
     Raises
     ------
+    TypeError
+        If ``wavelength``, ``orientation`` or ``phase`` is not a single number (a sequence
+        of them asks for :func:`gabor_bank`).
     ValueError
         If ``wavelength`` is below 2 px, or ``sigma``, ``bandwidth`` or ``aspect_ratio`` are
         not positive, or ``normalization`` is unknown.
@@ -270,6 +282,8 @@ def gabor_kernel(
     >>> bool(abs(kernel.sum()) < 1e-12)
     True
     """
+    for name, value in (("wavelength", wavelength), ("orientation", orientation), ("phase", phase)):
+        _check_scalar(value, name, "gabor_bank")
     bank = gabor_bank(
         wavelength,
         orientation,
@@ -559,7 +573,8 @@ def dog_kernel(
     Raises
     ------
     ValueError
-        If ``sigma`` is not positive, ``ratio`` not in (0, 1) or ``polarity`` unknown.
+        If ``sigma`` is not positive, ``ratio`` not in (0, 1) or ``polarity`` is not ``"on"``
+        or ``"off"`` (both polarities: :func:`dog_bank`).
 
     Notes
     -----
@@ -575,6 +590,8 @@ def dog_kernel(
     (True, True)
     """
     sigma = check_positive(sigma, "sigma")
+    if polarity not in ("on", "off"):
+        raise ValueError(f"polarity must be 'on' or 'off' for one kernel, got {polarity!r}")
     return dog_bank(
         sigma,
         polarity,

@@ -15,10 +15,12 @@ Dietterich (2019) [H19], with the AlexNet errors of the CIFAR-10 adaptation
 
 All normalised scores are reported ×100, so the reference model scores 100.
 
-Error rates are percentages in [0, 100]. The AlexNet reference holds the five CIFAR-10-C
-severities 1–5 only through their means, so a CE against it needs all five severities; a
-subset is accepted only with ``partial=True`` and is then a different, documented quantity
-(normalised by the 5-severity mean), flagged in the attrs.
+Error rates are percentages in [0, 100]. An mCE is a mean over every corruption of the
+reference (the 19 of CIFAR-10-C for AlexNet); a subset must be asked for with
+``corruption_subset=True`` and is recorded in the attrs. The AlexNet reference holds the five
+CIFAR-10-C severities 1–5 only through their means, so a CE against it needs all five
+severities; a subset is accepted only with ``partial=True`` and is then a different,
+documented quantity (normalised by the 5-severity mean), flagged in the attrs.
 
 References
 ----------
@@ -77,6 +79,10 @@ def alexnet_reference(severities: tuple[int, ...] | list[int] = (1, 2, 3, 4, 5))
     """
     names = [name for name in ALEXNET_ERRORS if name != "clean"]
     means = np.array([ALEXNET_ERRORS[name] for name in names])
+    if isinstance(severities, (str, bytes)) or not all(
+        isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in severities
+    ):
+        raise TypeError(f"severities must be a sequence of ints (1..5), got {severities!r}")
     severities = [int(s) for s in severities]
     error = np.repeat(means[:, None], len(severities), axis=1)
     return xr.Dataset(
@@ -114,11 +120,25 @@ def _check_results(results: object, name: str) -> xr.Dataset:
         float(results["clean_error"])
     ):
         raise ValueError(f"{name} holds NaN or infinite error rates")
-    values = np.append(np.ravel(error.values), float(results["clean_error"]))
+    clean = float(results["clean_error"])
+    values = np.append(np.ravel(error.values), clean)
     if values.min() < 0 or values.max() > 100:
         raise ValueError(
             f"{name} holds error rates outside [0, 100] % (min {values.min():g}, max "
             f"{values.max():g}); expected top-1 errors in percent"
+        )
+    # A clean error above 1 is a percentage for sure. A corrupted error e <= 1 beside it is
+    # read as a fraction when that puts it nearer the clean error: |log(100e/clean)| <
+    # |log(e/clean)|, i.e. e < clean/10 -- a corruption that cuts the error tenfold is not a
+    # result, a value typed as a fraction is.
+    suspicious = np.ravel(error.values)
+    suspicious = suspicious[(suspicious <= 1) & (suspicious < clean / 10)] if clean > 1 else []
+    if len(suspicious):
+        raise ValueError(
+            f"{name} mixes fractions and percentages: clean_error is {clean:g} % but "
+            f"{len(suspicious)} corrupted error rates are at most 1 and below a tenth of it "
+            f"(e.g. {float(suspicious[0]):g}), so they look like fractions; give every error "
+            "rate in percent (multiply fractions by 100)"
         )
     if values.max() <= 1:
         warnings.warn(
@@ -135,7 +155,11 @@ def _check_results(results: object, name: str) -> xr.Dataset:
 
 
 def robustness_metrics(
-    results: xr.Dataset, reference: str | xr.Dataset = "alexnet", *, partial: bool = False
+    results: xr.Dataset,
+    reference: str | xr.Dataset = "alexnet",
+    *,
+    partial: bool = False,
+    corruption_subset: bool = False,
 ) -> xr.Dataset:
     """Compute CE, mCE, relative CE and the unnormalised corruption error [H19], [S20].
 
@@ -145,7 +169,10 @@ def robustness_metrics(
         The evaluation of one model: ``error`` (dims ``corruption``, ``severity``; top-1 error
         in %, within [0, 100]) and ``clean_error`` (scalar, %). A missing ``severity`` dim
         means the values are already means over the five severities. Fractions instead of
-        percentages (every value ≤ 1) draw a warning.
+        percentages draw a warning when every value is ≤ 1, and an error when they are mixed
+        with percentages: with ``clean_error > 1`` (a percentage for sure), a corrupted error
+        ``e ≤ 1`` below ``clean_error / 10`` is nearer the clean error as a fraction (100·e)
+        than as a percentage, and a corruption does not cut the error tenfold.
     reference : "alexnet" or xarray.Dataset
         The normalising model: ``"alexnet"`` for :data:`ALEXNET_ERRORS` (the choice of [S20];
         ``results`` must then hold CIFAR-10-C corruptions at severities 1–5), or another
@@ -155,6 +182,11 @@ def robustness_metrics(
         Only for ``reference="alexnet"``: accept a subset of the severities 1–5. The AlexNet
         sums are then ``len(subset)`` × its 5-severity mean, which is *not* the CE of [H19];
         ``attrs["partial"]`` records it. Default False: all five severities are required.
+    corruption_subset : bool
+        Accept ``results`` on a subset of the reference's corruptions (the 19 of CIFAR-10-C
+        for ``"alexnet"``). The mCE is then a mean over that subset, not comparable with a
+        published mCE; ``attrs["corruption_subset"]`` (1) and ``attrs["corruptions"]`` say
+        so. Default False: every corruption of the reference is required.
 
     Returns
     -------
@@ -170,9 +202,10 @@ def robustness_metrics(
         If ``results`` or ``reference`` is not an :class:`xarray.Dataset` (or ``"alexnet"``).
     ValueError
         If a variable or dimension is missing, error rates are not finite or outside
-        [0, 100], severities repeat, the reference lacks a corruption or severity of
-        ``results``, or, for the AlexNet reference, the severities are not 1–5 (a subset of
-        1–5 without ``partial=True``).
+        [0, 100] or mix fractions with percentages, severities repeat, the reference lacks a
+        corruption or severity of ``results``, ``results`` lacks some of the reference's
+        corruptions without ``corruption_subset=True``, or, for the AlexNet reference, the
+        severities are not 1–5 (a subset of 1–5 without ``partial=True``).
 
     Warns
     -----
@@ -191,6 +224,9 @@ def robustness_metrics(
     (100.0, 100.0)
     """
     results = _check_results(results, "results")
+    for option, value in (("partial", partial), ("corruption_subset", corruption_subset)):
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{option} must be True or False, got {value!r}")
     is_partial = False
     if isinstance(reference, str):
         if reference != "alexnet":
@@ -221,17 +257,31 @@ def robustness_metrics(
         else:
             severities = [1]
         reference_name = "AlexNet (CIFAR-10, [H19])"
-        reference = alexnet_reference(severities)
+        reference = alexnet_reference([int(s) for s in severities])
     else:
+        if not isinstance(reference, xr.Dataset):
+            raise TypeError(
+                "reference must be 'alexnet' or an xarray.Dataset of results, got "
+                f"{type(reference).__name__}"
+            )
         if partial:
             raise ValueError("partial=True applies only to reference='alexnet'")
         reference_name = str(reference.attrs.get("model", "reference results"))
         reference = _check_results(reference, "reference")
 
     corruptions = results["corruption"].values.tolist()
-    missing = sorted(set(corruptions) - set(reference["corruption"].values.tolist()))
+    reference_corruptions = reference["corruption"].values.tolist()
+    missing = sorted(set(corruptions) - set(reference_corruptions))
     if missing:
         raise ValueError(f"reference has no error rates for the corruptions {missing}")
+    left_out = [name for name in reference_corruptions if name not in corruptions]
+    if left_out and not corruption_subset:
+        raise ValueError(
+            f"results holds {len(corruptions)} of the {len(reference_corruptions)} corruptions "
+            f"of the reference {reference_name!r} (missing {left_out}); an mCE over a subset "
+            "is not the published mCE: evaluate every corruption, or pass "
+            "corruption_subset=True to average over these (the attrs then record the subset)"
+        )
     model_error = results["error"]
     ref_error = reference["error"].sel(corruption=corruptions)
     if "severity" in model_error.dims:
@@ -302,6 +352,8 @@ def robustness_metrics(
             "n_severities": int(n_severities),
             # netCDF attrs take no booleans
             "partial": int(is_partial),
+            "corruption_subset": int(bool(left_out)),
+            "corruptions": ", ".join(str(name) for name in corruptions),
             "definition": "Hendrycks & Dietterich (2019) as used by Strisciuglio et al. (2020)",
         },
     )

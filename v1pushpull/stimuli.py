@@ -10,7 +10,11 @@ tuning experiment is therefore one call::
     batch.shape  # (36, 3, 64, 64)
 
 Luminance is ``mean·(1 + contrast·pattern)``, so with the default mean 0.5 and contrast in
-[0, 1] a grating spans [0, 1]; the contrast is Michelson contrast. Coordinates follow the
+[0, 1] a grating spans [0, 1]; the contrast is Michelson contrast. Stimuli live in [0, 1] (the
+library's convention, the range of a display): parameters that would take the luminance
+outside it (``grating(mean=2)``, a plaid whose contrasts sum above 1) raise a
+:class:`ValueError`. Only the noise functions may leave [0, 1] (Gaussian noise is unbounded
+unless clipped). Coordinates follow the
 library's convention: ``x`` to the right, ``y`` downwards, origin at the image centre
 ``(H // 2, W // 2)``, ``x' = x cos θ + y sin θ`` (θ is the direction across the stripes).
 """
@@ -93,6 +97,28 @@ def _check_mean(mean: Any) -> None:
         raise ValueError(f"mean (the mean luminance) must be > 0, got {mean!r}")
 
 
+#: Rounding slack of the luminance range check (mean 0.5, contrast 1 reaches 1 exactly).
+_LUMINANCE_SLACK = 1e-12
+
+
+def _check_luminance(mean: Any, modulation: Any, what: str, names: str) -> None:
+    """Luminance ``mean·(1 ± modulation)`` must stay in [0, 1], the library's convention.
+
+    ``modulation`` is the largest swing (the contrast, or the sum of a plaid's contrasts);
+    ``names`` the parameters that set it, for the message.
+    """
+    means = as_parameter_array(mean, "mean")
+    swing = np.asarray(modulation, dtype=np.float64)
+    low = np.min(means * (1.0 - swing))
+    high = np.max(means * (1.0 + swing))
+    if low < -_LUMINANCE_SLACK or high > 1.0 + _LUMINANCE_SLACK:
+        raise ValueError(
+            f"{what} luminance would span [{low:g}, {high:g}], outside [0, 1] (stimuli live in "
+            f"[0, 1]: mean·(1 ± contrast) ≤ 1); lower mean or {names}, e.g. mean=0.5 with a "
+            "contrast (sum) ≤ 1"
+        )
+
+
 def _rotated_x(xp: ModuleType, size: tuple[int, int], p: dict, name: str, device: Any, dtype: Any):
     """``x' = x cos θ + y sin θ`` for every pixel, shape ``orientation.shape[:-2] + (H, W)``."""
     height, width = size
@@ -152,7 +178,8 @@ def grating(
     contrast : float or array, optional
         Michelson contrast in [0, 1] (default 1).
     mean : float or array, optional
-        Mean luminance (default 0.5).
+        Mean luminance (default 0.5); ``mean·(1 + contrast) ≤ 1``, so that the grating stays
+        in [0, 1].
     aperture : float, optional
         Radius in px of a circular aperture centred on the image; outside it the image is at
         the mean luminance. Default: no aperture.
@@ -166,8 +193,8 @@ def grating(
     Raises
     ------
     ValueError
-        If a wavelength is below 2 px, a contrast negative, the parameters do not broadcast,
-        or the size or aperture are not positive.
+        If a wavelength is below 2 px, a contrast outside [0, 1], the luminance outside
+        [0, 1], the parameters do not broadcast, or the size or aperture are not positive.
 
     Examples
     --------
@@ -191,6 +218,7 @@ def grating(
         contrast=contrast,
         mean=mean,
     )
+    _check_luminance(mean, as_parameter_array(contrast, "contrast"), "grating", "contrast")
     x_rot = _rotated_x(namespace, shape, p, "orientation", device, real_dtype)
     pattern = namespace.cos(2.0 * math.pi * x_rot / p["wavelength"] + p["phase"])
     mask = _aperture_mask(namespace, shape, aperture, device, real_dtype)
@@ -217,8 +245,9 @@ def plaid(
     """Plaid: a test grating plus a mask grating, ``mean·(1 + c·cos(…) + c_m·cos(…))``.
 
     Used for cross-orientation suppression: the mask is usually orthogonal to the test
-    grating. Luminance leaves [0, 2·mean] when ``contrast + mask_contrast > 1``; it is not
-    clipped, so that the stimulus stays the exact sum of its components.
+    grating. The stimulus is the exact sum of its components (never clipped), so its
+    luminance ``mean·(1 ± (contrast + mask_contrast))`` must stay in [0, 1]: with the default
+    mean 0.5, ``contrast + mask_contrast ≤ 1``.
 
     Parameters
     ----------
@@ -272,6 +301,10 @@ def plaid(
         mask_contrast=mask_contrast,
         mean=mean,
     )
+    swing = as_parameter_array(contrast, "contrast") + as_parameter_array(
+        mask_contrast, "mask_contrast"
+    )
+    _check_luminance(mean, swing, "plaid", "contrast + mask_contrast")
     test = namespace.cos(
         2.0
         * math.pi
@@ -342,7 +375,8 @@ def bar(
     Raises
     ------
     ValueError
-        If the width is not positive, a contrast negative or the polarity unknown.
+        If the width is not positive, a contrast outside [0, 1], the luminance
+        ``mean·(1 ± contrast)`` outside [0, 1] or the polarity unknown.
 
     Examples
     --------
@@ -367,6 +401,7 @@ def bar(
         contrast=contrast,
         mean=mean,
     )
+    _check_luminance(mean, as_parameter_array(contrast, "contrast"), "bar", "contrast")
     x_rot = _rotated_x(namespace, shape, p, "orientation", device, real_dtype)
     inside = namespace.astype(namespace.abs(x_rot - p["position"]) <= p["width"] / 2.0, real_dtype)
     return _luminance(sign * inside, p["contrast"], p["mean"], None)
@@ -413,7 +448,8 @@ def step_edge(
     Raises
     ------
     ValueError
-        If a contrast is negative or the polarity unknown.
+        If a contrast is outside [0, 1], the luminance ``mean·(1 ± contrast)`` outside
+        [0, 1] or the polarity unknown.
 
     Examples
     --------
@@ -434,6 +470,7 @@ def step_edge(
         contrast=contrast,
         mean=mean,
     )
+    _check_luminance(mean, as_parameter_array(contrast, "contrast"), "step edge", "contrast")
     x_rot = _rotated_x(namespace, shape, p, "orientation", device, real_dtype)
     side = 2.0 * namespace.astype(x_rot >= p["position"], real_dtype) - 1.0
     return _luminance(sign * side, p["contrast"], p["mean"], None)

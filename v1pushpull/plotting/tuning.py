@@ -19,12 +19,15 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..analysis import _angles_in_rad
+
 __all__ = [
     "MODEL_COLORS",
     "MODEL_LABELS",
     "SEQUENTIAL_CMAP",
     "curve_grid",
     "kernel_gallery",
+    "line_styles",
     "model_color",
     "model_label",
     "polar_tuning",
@@ -61,6 +64,7 @@ MODEL_LABELS: dict[str, str] = {
 SEQUENTIAL_CMAP = "viridis"
 
 _DEGREE_DIMS = ("orientation", "phase", "mask_orientation")
+_DEG = ("deg", "degree", "degrees", "°")
 
 
 def model_color(name: str) -> str:
@@ -104,6 +108,53 @@ def model_label(name: str) -> str:
     'push-pull CORF'
     """
     return MODEL_LABELS.get(str(name), str(name))
+
+
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_DASHES = ("-", "--", "-.", ":")
+
+
+def line_styles(count: int, *, markers: bool = True) -> list[dict[str, Any]]:
+    """Styles for ``count`` lines that stay visible where the lines coincide.
+
+    Identical curves (a Gabor cell and its push-pull version at the same width, tuning
+    curves that overlap exactly) would hide each other. Each line gets its own dash pattern
+    and marker, and lines drawn earlier are wider with larger markers, so a later line on
+    top of an earlier one leaves it showing around it.
+
+    Parameters
+    ----------
+    count : int
+        Number of lines, ≥ 0.
+    markers : bool, optional
+        Give every line a marker too (default True); False for densely sampled curves.
+
+    Returns
+    -------
+    list of dict
+        Keyword arguments for :meth:`matplotlib.axes.Axes.plot`, one per line.
+
+    Examples
+    --------
+    >>> from v1pushpull.plotting import line_styles
+    >>> [style["linestyle"] for style in line_styles(3)]
+    ['-', '--', '-.']
+    >>> line_styles(2)[0]["linewidth"] > line_styles(2)[1]["linewidth"]
+    True
+    """
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 0:
+        raise ValueError(f"count must be a non-negative int, got {count!r}")
+    styles = []
+    for index in range(count):
+        shrink = index / max(count - 1, 1)
+        style: dict[str, Any] = {
+            "linestyle": _DASHES[index % len(_DASHES)],
+            "linewidth": 2.8 - 1.6 * shrink,
+        }
+        if markers:
+            style.update(marker=_MARKERS[index % len(_MARKERS)], markersize=8.5 - 4.0 * shrink)
+        styles.append(style)
+    return styles
 
 
 def _check_curve(curve: Any, dims: Sequence[str], argument: str = "curve") -> xr.DataArray:
@@ -227,16 +278,26 @@ def tuning_curves(
         _, ax = plt.subplots(figsize=(4.5, 3.2), layout="constrained")
     if normalise:
         curve = _normalised(curve, x)
-    xs = np.asarray(curve[x].values, dtype=float)
+    # angles are read with their coordinate's units (rad, or deg), like the analyses
+    xs = _angles_in_rad(curve, x) if x in _DEGREE_DIMS else np.asarray(curve[x].values, float)
     if x in _DEGREE_DIMS and period is not None:
         xs = _centred_on_peak(curve, x, xs, period)
     order = np.argsort(xs)
     shown = np.degrees(xs[order]) if degrees else xs[order]
     hue_values = curve[hue].values if hue is not None else [None]
-    for value, color in zip(hue_values, _hue_colors(np.asarray(hue_values), hue), strict=True):
+    styles = line_styles(len(hue_values), markers=False) if len(hue_values) > 1 else [{}]
+    for value, color, style in zip(
+        hue_values, _hue_colors(np.asarray(hue_values), hue), styles, strict=True
+    ):
         line = curve if value is None else curve.sel({hue: value})
         label = None if value is None else _format_value(value)
-        ax.plot(shown, np.asarray(line.values)[order], color=color, label=label, **plot_kwargs)
+        ax.plot(
+            shown,
+            np.asarray(line.values)[order],
+            color=color,
+            label=label,
+            **{**style, **plot_kwargs},
+        )
     ax.set_xlabel(_label(curve[x], degrees))
     ax.set_ylabel(
         "normalised response" if normalise else f"response ({curve.attrs.get('units', 'a.u.')})"
@@ -266,7 +327,8 @@ def polar_tuning(
     Parameters
     ----------
     curve : xarray.DataArray
-        Responses with dimension ``dim`` (rad) and, if given, ``hue``.
+        Responses with dimension ``dim`` (rad, or degrees with ``attrs["units"] = "deg"``)
+        and, if given, ``hue``.
     hue : str or None, optional
         Dimension drawn as separate lines (default ``"contrast"``).
     dim : str, optional
@@ -315,17 +377,26 @@ def polar_tuning(
         raise ValueError("ax must be a polar Axes (projection='polar')")
     if normalise:
         curve = _normalised(curve, dim)
-    angles = np.mod(np.asarray(curve[dim].values, dtype=float), period)
+    angles = np.mod(_angles_in_rad(curve, dim), period)
     order = np.argsort(angles)
     repeats = max(1, round(2 * math.pi / period))
     full = np.concatenate([angles[order] + k * period for k in range(repeats)])
     closed = np.append(full, full[0] + 2 * math.pi)
     hue_values = curve[hue].values if hue is not None else [None]
-    for value, color in zip(hue_values, _hue_colors(np.asarray(hue_values), hue), strict=True):
+    styles = line_styles(len(hue_values), markers=False) if len(hue_values) > 1 else [{}]
+    for value, color, style in zip(
+        hue_values, _hue_colors(np.asarray(hue_values), hue), styles, strict=True
+    ):
         line = np.asarray((curve if value is None else curve.sel({hue: value})).values)[order]
         radii = np.tile(line, repeats)
         label = None if value is None else _format_value(value)
-        ax.plot(closed, np.append(radii, radii[0]), color=color, label=label, **plot_kwargs)
+        ax.plot(
+            closed,
+            np.append(radii, radii[0]),
+            color=color,
+            label=label,
+            **{**style, **plot_kwargs},
+        )
     ax.set_yticklabels([])
     if legend and hue is not None and len(hue_values) > 1:
         ax.legend(fontsize="x-small", loc="upper right", bbox_to_anchor=(1.25, 1.1))
@@ -429,7 +500,8 @@ def width_against_contrast(
     Parameters
     ----------
     width : xarray.DataArray
-        Widths in rad with dimensions ``dim`` and ``hue``.
+        Widths with dimensions ``dim`` and ``hue``, in rad (or in degrees if its
+        ``attrs["units"]`` says ``"deg"``).
     hue : str, optional
         One line per value (default ``"model"``).
     dim : str, optional
@@ -464,15 +536,18 @@ def width_against_contrast(
     _check_curve(width, [dim, hue], "width")
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 3.2), layout="constrained")
-    scale = 180.0 / math.pi if degrees else 1.0
-    for value in width[hue].values:
+    # widths are angles too: honour their units like the analyses do
+    in_rad = math.pi / 180.0 if str(width.attrs.get("units", "rad")).lower() in _DEG else 1.0
+    scale = in_rad * (180.0 / math.pi if degrees else 1.0)
+    values = width[hue].values
+    for value, style in zip(values, line_styles(len(values)), strict=True):
         line = width.sel({hue: value})
         ax.plot(
             line[dim].values,
             line.values * scale,
-            marker="o",
             color=model_color(value) if hue == "model" else None,
             label=_format_value(value),
+            **style,
         )
     ax.set_xscale("log")
     ax.set_xlabel(_label(width[dim], False))
@@ -489,7 +564,8 @@ def width_against_contrast(
             va="bottom",
         )
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize="small")
+    # beside the axes, where it hides no line (the reference line runs across the whole axes)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0)
     _style(ax)
     return ax
 
@@ -502,7 +578,8 @@ def kernel_gallery(
     panel_size: float = 1.4,
     cmap: str = "RdBu_r",
 ) -> Figure:
-    """Show receptive-field kernels side by side, on a symmetric diverging colour scale.
+    """Show receptive-field kernels side by side, on one symmetric diverging colour scale
+    (with its colour bar).
 
     Parameters
     ----------
@@ -534,8 +611,8 @@ def kernel_gallery(
     >>> from v1pushpull import gabor_bank
     >>> from v1pushpull.plotting import kernel_gallery
     >>> bank = gabor_bank(8.0, np.linspace(0, np.pi, 4, endpoint=False), as_xarray=True)
-    >>> len(kernel_gallery(bank).axes)
-    4
+    >>> len(kernel_gallery(bank).axes)  # 4 panels and the colour bar
+    5
     """
     values = np.asarray(kernels.values if isinstance(kernels, xr.DataArray) else kernels)
     if values.ndim < 2:
@@ -557,8 +634,11 @@ def kernel_gallery(
     for ax in axes.ravel():
         ax.set_axis_off()
     for ax, kernel, label in zip(axes.ravel(), flat, labels, strict=False):
-        ax.imshow(kernel, cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest")
+        image = ax.imshow(kernel, cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest")
         ax.set_title(label, fontsize="x-small")
+    # one colour scale for every panel, so the bar reads the weights of all of them
+    bar = fig.colorbar(image, ax=axes, shrink=0.8, label="weight")
+    bar.ax.tick_params(labelsize="x-small")
     return fig
 
 
