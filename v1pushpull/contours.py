@@ -830,6 +830,12 @@ def _as_host_boundary(values: Any, name: str) -> np.ndarray:
     array = np.asarray(to_numpy(values))
     if array.ndim != 2:
         raise ValueError(f"{name} must be a 2-D (H, W) boundary map, got shape {array.shape}")
+    if array.dtype != bool and not np.all((array == 0) | (array == 1)):
+        raise ValueError(
+            f"{name} must be a binary boundary map (bool, or 0/1 values), got {array.dtype} "
+            f"values in [{np.nanmin(array):.3g}, {np.nanmax(array):.3g}]; threshold a strength "
+            "map first, or give strength maps to evaluate_contours"
+        )
     return array.astype(bool)
 
 
@@ -945,9 +951,16 @@ def boundary_counts(
     {'matched_predicted': 20, 'n_predicted': 20, 'matched_truth': 40, 'n_truth': 40}
     """
     predicted = _as_host_boundary(predicted, "predicted")
+    truths = _truth_stack(ground_truths)
+    for truth in truths:
+        if truth.shape != predicted.shape:
+            raise ValueError(
+                f"ground_truths must hold (H, W) maps of the predicted map's shape "
+                f"{predicted.shape}, got a map of shape {truth.shape}"
+            )
     any_match = np.zeros_like(predicted)
     matched_truth = n_truth = 0
-    for truth in _truth_stack(ground_truths):
+    for truth in truths:
         hit_predicted, hit_truth = match_boundaries(predicted, truth, max_distance)
         any_match |= hit_predicted
         matched_truth += int(hit_truth.sum())
@@ -1060,10 +1073,13 @@ def evaluate_contours(
     """
     maps = list(strengths)
     truths = list(ground_truths)
-    if len(maps) != len(truths) or not maps:
+    if not maps:
+        raise ValueError("strengths must hold at least one strength map, got none")
+    if len(maps) != len(truths):
         raise ValueError(
-            f"need one ground truth per strength map, got {len(maps)} maps and "
-            f"{len(truths)} ground truths"
+            "strengths and ground_truths must have one entry per image (one ground truth per "
+            f"strength map), got {len(maps)} "
+            f"strength maps and {len(truths)} ground_truths entries"
         )
     if isinstance(thresholds, numbers.Integral) and not isinstance(thresholds, bool):
         if thresholds < 1:

@@ -1,5 +1,5 @@
 """Bad inputs to :mod:`v1pushpull.contours` (the BSDS reader's file errors are in
-``test_bad_datasets.py``). Cases whose fix belongs to ``contours.py`` are strict xfails."""
+``test_bad_datasets.py``)."""
 
 from __future__ import annotations
 
@@ -73,20 +73,17 @@ CASES = [
         "match-float-map",
         lambda: match_boundaries(TRUTH * 0.5, TRUTH),
         ["predicted"],
-        xfail="contours.py: a float strength map is cast to bool silently (fix in contours.py)",
     ),
     Case("counts-truth-empty", lambda: boundary_counts(TRUTH, []), ["ground_truths"]),
     Case(
         "scores-truth-3d-shape",
         lambda: contour_scores(TRUTH, np.zeros((2, 8, 8), bool)),
         ["ground_truths"],
-        xfail="contours.py: the shape error names 'truth', not the argument 'ground_truths'",
     ),
     Case(
         "evaluate-length-mismatch",
         lambda: evaluate_contours([RESPONSES[0]], [TRUTH, TRUTH]),
         ["ground_truths"],
-        xfail="contours.py: the message says 'ground truth', not the argument 'ground_truths'",
     ),
     Case(
         "evaluate-thresholds-zero",
@@ -97,7 +94,6 @@ CASES = [
         "evaluate-empty",
         lambda: evaluate_contours([], []),
         ["strengths"],
-        xfail="contours.py: no images is reported as a length mismatch, without 'strengths'",
     ),
 ]
 
