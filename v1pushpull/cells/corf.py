@@ -73,6 +73,7 @@ from .._backend import (
     creation_context,
     device_of,
     get_namespace,
+    is_numpy,
     to_numpy,
 )
 from ..filtering import PADDING_MODES, Padding, _filter_bank, _pad
@@ -116,6 +117,7 @@ _FLOOR_EPS = 64.0  # LGN floor τ = 64·eps·max|I|, the rounding level of the F
 _RELEASED_PROTOTYPE_SIZE = 200  # the released code's synthetic edge is 200×200
 _RELEASED_CUTOFF = 0.01  # absolute cut-off of the sampled LGN maxima in the released code
 _RELEASED_DOG_REACH = 10.0  # released DoG taps kept to ±10σ (the rest is below 1e-21)
+_NDIMAGE_RADIUS = 3  # NumPy blurs of a radius from 3 px run in SciPy (faster than tap sums)
 
 
 def _check_convention(convention: Any) -> str:
@@ -983,7 +985,7 @@ class CORFCell(SimpleCell):
         """
         images, xp = as_float_images(images)
         theta = as_orientations(orientations)
-        return _geometric_mean_responses(xp, images, theta, [self], lambda rs: rs[0])
+        return _geometric_mean_responses(xp, images, theta, [self], lambda logs: xp.exp(logs[0]))
 
     def _push_pull_response(
         self, pull: SimpleCell, strength: float, images: Any, orientations: Any
@@ -991,10 +993,28 @@ class CORFCell(SimpleCell):
         images, xp = as_float_images(images)
         theta = as_orientations(orientations)
 
-        def combine(responses: list[Any]) -> Any:
+        # exp only where [push − k·pull]₊ can be positive, log push > log pull + log k − 1e-3
+        # (a superset: the margin is far above the rounding of exp), which is about a tenth
+        # of the pixels of a natural image; the result is the same to the last bit
+        threshold = (math.log(strength) if strength > 0 else -math.inf) - 1e-3
+        masked = is_numpy(xp)
+
+        def combine(logs: list[Any]) -> Any:
             # in place: the per-orientation work stays at three image-sized buffers
-            push, inhibition = responses
-            responses.clear()
+            push, inhibition = logs
+            logs.clear()
+            if masked:
+                with np.errstate(invalid="ignore"):  # −inf − (−inf): both silent, not a candidate
+                    out = np.subtract(push, inhibition)
+                candidates = out > threshold
+                positive, negative = np.exp(push[candidates]), np.exp(inhibition[candidates])
+                del push, inhibition
+                negative *= strength
+                positive -= negative
+                out[...] = 0.0
+                out[candidates] = positive
+                return np.maximum(out, 0.0, out=out)
+            push, inhibition = xp.exp(push), xp.exp(inhibition)
             inhibition *= strength
             push -= inhibition
             del inhibition
@@ -1115,6 +1135,14 @@ def _separable_blur(
     start = pad - shift - radius
     rows, cols = height + 2 * shift, width + 2 * shift
     columns = slice(start, start + cols + 2 * radius)
+    if radius >= _NDIMAGE_RADIUS and is_numpy(xp):
+        # SciPy's C loop: one pass per axis instead of two per tap (2.5× faster at r = 10)
+        window = lgn[..., start : start + rows + 2 * radius, columns]
+        kernel = np.array(taps, dtype=window.dtype)
+        vertical = ndi.correlate1d(window, kernel, axis=-2, mode="constant")
+        vertical = vertical[..., radius : radius + rows, :]
+        blurred = ndi.correlate1d(vertical, kernel, axis=-1, mode="constant")
+        return blurred[..., :, radius : radius + cols]
     # the first product is a fresh array, so the in-place sums never touch ``lgn``
     vertical = taps[0] * lgn[..., start : start + rows, columns]
     for a in range(1, len(taps)):
@@ -1138,8 +1166,10 @@ def _geometric_mean_responses(
     ``images`` and ``theta`` are validated by the caller. The cells share the DoG responses
     and one convention (the first cell's padding and, released, its ``model_radius``);
     ``combine`` maps the list of per-cell responses at one orientation, each (..., H, W), to
-    the output at that orientation (e.g. push − k·pull). ``weight_sigma`` overrides every
-    cell's σ̂ (the released push-pull cell's shared σ̂).
+    the output at that orientation (e.g. push − k·pull), from their logarithms: the cells'
+    log responses ``Σ wᵢ log sᵢ`` (−inf where the response is 0), so that ``combine``
+    computes ``exp`` only where it needs it. ``weight_sigma`` overrides every cell's σ̂ (the
+    released push-pull cell's shared σ̂).
     """
     for cell in cells:
         check_image_size(images, cell.support, "CORF cell's support (2·ceil(max ρ) + 1)")
@@ -1225,7 +1255,7 @@ def _geometric_mean_responses(
                         blurred[..., axis_slice, :] = 0.0
                         blurred[..., :, axis_slice] = 0.0
                 with np.errstate(divide="ignore"):
-                    logged = xp.log(blurred)
+                    logged = np.log(blurred, out=blurred) if is_numpy(xp) else xp.log(blurred)
                 del blurred
                 logged *= weights[m]
                 maps[m] = logged
@@ -1237,17 +1267,17 @@ def _geometric_mean_responses(
     for i in range(theta.size):
         per_cell = []
         for kept, dx, dy in entries:
-            total = None
+            views = []
             for j, m in kept:
                 s = shifts_needed[m]
                 row, col = s + int(dy[i, j]), s + int(dx[i, j])
-                view = maps[m][..., row : row + height, col : col + width]
-                if total is None:
-                    total = xp.asarray(view, copy=True)
-                else:
-                    total += view
-            per_cell.append(xp.exp(total))
-            del total
+                views.append(maps[m][..., row : row + height, col : col + width])
+            # the first sum allocates the buffer: one pass fewer than copy, then add
+            total = views[0] + views[1] if len(views) > 1 else xp.asarray(views[0], copy=True)
+            for view in views[2:]:
+                total += view
+            per_cell.append(total)
+            del total, views
         out[..., i, :, :] = combine(per_cell)
         del per_cell
     return out
