@@ -27,9 +27,10 @@ DISC = np.hypot(*(np.mgrid[:72, :72] - 36)) <= 16
 
 
 def reference_corf(image: np.ndarray, orientations: np.ndarray, cell: CORFCell) -> np.ndarray:
-    """The released code's structure, written independently of the library's engine: per
-    orientation and subunit a SciPy Gaussian blur and an ``np.roll``, then the weighted
-    product of powers ``Π sᵢ^wᵢ``."""
+    """The corrected convention, written independently of the library's engine: per
+    orientation and subunit a SciPy Gaussian blur and an ``np.roll`` by the rounded shift
+    (the released code truncates its shifts with ``fix()``; see test_corf_reference.py),
+    then the weighted product of powers ``Π sᵢ^wᵢ``."""
     height, width = image.shape
     units = cell.subunit_set
     pad = 2 * math.ceil(units.rhos.max()) + 2 * cell.blur_radius(units.rhos.max()) + 2
@@ -44,7 +45,7 @@ def reference_corf(image: np.ndarray, orientations: np.ndarray, cell: CORFCell) 
     for i, theta in enumerate(orientations):
         product = np.ones((height, width))
         for unit, weight in zip(units, units.weights, strict=True):
-            # MATLAB round: half away from zero
+            # the corrected convention's rounding: half away from zero
             dx = int(np.sign(c := unit.rho * np.cos(unit.phi + theta)) * np.floor(abs(c) + 0.5))
             dy = int(np.sign(s := unit.rho * np.sin(unit.phi + theta)) * np.floor(abs(s) + 0.5))
             radius = cell.blur_radius(unit.rho)

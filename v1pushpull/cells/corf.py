@@ -1142,7 +1142,8 @@ def _separable_blur(
         vertical = ndi.correlate1d(window, kernel, axis=-2, mode="constant")
         vertical = vertical[..., radius : radius + rows, :]
         blurred = ndi.correlate1d(vertical, kernel, axis=-1, mode="constant")
-        return blurred[..., :, radius : radius + cols]
+        # a copy, so that the stored map does not keep the 2r wider buffer alive
+        return blurred[..., :, radius : radius + cols].copy()
     # the first product is a fresh array, so the in-place sums never touch ``lgn``
     vertical = taps[0] * lgn[..., start : start + rows, columns]
     for a in range(1, len(taps)):
