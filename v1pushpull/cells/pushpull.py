@@ -1,12 +1,14 @@
 """Push-pull inhibition for any simple cell: ``r = [r_push − k·r_pull]₊``.
 
-The pull (antiphase) cell is derived from the push cell, so a study compares "with and
-without push-pull" by wrapping the cell it already has:
+The pull (antiphase) cell is derived from the push cell — each
+:class:`~v1pushpull.cells.base.SimpleCell` builds its own with ``pull_cell`` — so a study
+compares "with and without push-pull" by wrapping the cell it already has:
 
 - CORF [A14]_: the pull cell has every subunit's polarity inverted and moved outward by β px
   along the cell's x axis (:meth:`v1pushpull.cells.CORFCell.pull_cell`).
 - Gabor: the pull receptive field is the opposite-polarity Gabor (phase + π, i.e. the negated
-  kernel) widened by a factor s (wavelength and envelope σ times s), the continuous analogue
+  kernel) widened by a factor s (wavelength and envelope σ times s;
+  :meth:`v1pushpull.cells.GaborCell.pull_cell`), the continuous analogue
   of the push-pull CNN layer's negated, upsampled kernel ``−k↑`` [S20]_ — in shape, not in
   gain. The Gabor pull cell is normalised like the push cell (Petkov's normalisation: lobes
   summing to ±1, so both kernels have L1 norm 2), while bilinear upsampling to the size
