@@ -510,3 +510,12 @@ def test_released_parameter_errors():
     assert CORFCell(threshold=0.02, convention="released").threshold == 0.02
     assert CORFCell(convention="released").padding == "symmetric"
     assert CORFCell().padding == "reflect" and CORFCell().threshold == 0.1
+
+
+def test_released_zero_fill_on_backends(backend):
+    """The zero fill beyond the padded image (β = 30 px, see above) on every backend."""
+    cell = PushPullCell(CORFCell(convention="released"), pull_shift=30.0)
+    image = ndi.gaussian_filter(np.random.default_rng(1).random((80, 80)), 1.5)
+    expected = cell.response(image, [0.0, 1.0])
+    result = cell.response(backend.asarray(image, "float64"), [0.0, 1.0])
+    np.testing.assert_allclose(backend.to_numpy(result), expected, rtol=1e-9, atol=1e-14)
