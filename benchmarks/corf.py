@@ -1,13 +1,24 @@
-"""Push-pull CORF: v1pushpull against a direct implementation with the released code's structure.
+"""Push-pull CORF: v1pushpull against a direct port of the released code's structure.
 
-Workload: one 512×512 float32 image (``skimage.data.camera``), 24 orientations (15° steps),
-push-pull CORF with the defaults of [A14] (σ = 2.2, β = 4, k = 1.8), NumPy.
+Workload: one 256×256 image (``skimage.data.camera`` resized), 16 orientations (22.5°
+steps), push-pull CORF with the defaults of [A14] (σ = 2.2, β = 4, k = 1.8), NumPy, float64
+(and float32 for v1pushpull), in both conventions.
 
-The direct competitor follows the released MATLAB code: DoG responses once, then for every
-orientation and every subunit of the push and the pull cell a Gaussian blur of the LGN map
-(``scipy.ndimage.gaussian_filter``) and a shift (``np.roll``), no reuse, and the weighted
-product of powers. It uses the same padding, LGN floor and rounded shifts, so its response is
-the same function; the script prints the largest difference.
+The direct port follows the released MATLAB code's structure (``getSimpleCellResponse``):
+
+1. ``computeBlurredResponse``: the image padded symmetrically by ``params.radius``, its DoG
+   by a full-size FFT (``fftshift(ifft2(fft2(G) .* fft2(img)))``), both rectified maps, then
+   one blurred map per unique (δ, σ, ρ rounded to 3 decimals) over push and pull — a 2-D
+   convolution with the (2r+1)² Gaussian filled with zeros (``conv2(..., 'same')``) — raised
+   to its weight ``exp(−ρ²/(2σ̂²))`` and kept in a table;
+2. ``getResponse`` per orientation and cell: every subunit's map shifted by ``imshift`` (a new
+   zero-filled array, ``fix()`` shifts) and multiplied into the product, raised to
+   ``1/Σw`` and cropped; then ``[push − k·pull]₊``.
+
+For the corrected convention the port keeps this structure with the corrected choices
+(reflect padding as wide as needed, a finite DoG correlation, the LGN floor, rounded shifts,
+ρ as configured). Each port computes the same function as the library in its convention; the
+script prints the largest difference.
 
 Peak memory is measured with :mod:`tracemalloc` (NumPy buffers; SciPy's FFT work buffers are
 not seen) and reported in image-sized buffers beyond the output array, against the target
@@ -19,6 +30,8 @@ Run: ``python benchmarks/corf.py`` (add ``--repeats N``).
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import platform
 import time
 import tracemalloc
@@ -26,115 +39,170 @@ import tracemalloc
 import numpy as np
 import scipy.ndimage as ndi
 import skimage.data
+import skimage.transform
 
 from v1pushpull.cells import CORFCell, PushPullCell
-from v1pushpull.cells.corf import _FLOOR_EPS
+from v1pushpull.cells.corf import _FLOOR_EPS, _gaussian_taps
 from v1pushpull.kernels import dog_kernel
 
 
-def direct_push_pull(image: np.ndarray, orientations: np.ndarray, cell: PushPullCell) -> np.ndarray:
-    """Push-pull CORF the way the released code computes it: blur and roll per subunit."""
+def fspecial_gaussian(shape: tuple[int, int], sigma: float) -> np.ndarray:
+    """MATLAB/Octave ``fspecial('gaussian', shape, sigma)`` (Octave: no eps zeroing)."""
+    rows = np.arange(shape[0]) - (shape[0] - 1) / 2.0
+    cols = np.arange(shape[1]) - (shape[1] - 1) / 2.0
+    values = np.exp(-(rows[:, None] ** 2 + cols[None, :] ** 2) / (2.0 * sigma**2))
+    return values / values.sum()
+
+
+def imshift(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """The released ``imshift``: ``out(i, j) = image(i − rows, j − cols)``, zeros elsewhere."""
+    out = np.zeros_like(image)
     height, width = image.shape
-    cells = [cell.push, cell.pull]
-    shifts = [c.subunit_set.shifts(orientations) for c in cells]
-    # largest shift + blur radius + DoG radius: the DoG is read only where it depends on the
-    # reflect-extended image, as in the library
-    pad = max(
-        int(max(np.abs(dx).max(), np.abs(dy).max()))
-        + max(c.blur_radius(r) for r in c.subunit_set.rhos)
-        for c, (dx, dy) in zip(cells, shifts, strict=True)
-    ) + int(3.0 * cell.push.sigma + 0.5)
-    padded = np.pad(image, pad, mode="reflect")
-    floor = _FLOOR_EPS * np.finfo(image.dtype).eps * np.abs(image).max()
-    linear = ndi.correlate(padded, dog_kernel(cell.push.sigma).astype(image.dtype), mode="mirror")
-    lgn = {
-        "on": np.where(linear > floor, linear, 0).astype(image.dtype),
-        "off": np.where(-linear > floor, -linear, 0).astype(image.dtype),
-    }
-    out = np.empty((orientations.size, height, width), dtype=image.dtype)
-    for i in range(orientations.size):
-        responses = []
-        for c, (dx, dy) in zip(cells, shifts, strict=True):
-            product = np.ones((height, width), dtype=image.dtype)
-            for j, (unit, weight) in enumerate(
-                zip(c.subunit_set, c.subunit_set.weights, strict=True)
-            ):
-                radius = c.blur_radius(unit.rho)
-                blurred = ndi.gaussian_filter(
-                    lgn[unit.polarity], radius / 3.0, truncate=3.0, mode="mirror"
-                )
-                shifted = np.roll(blurred, (-int(dy[i, j]), -int(dx[i, j])), axis=(0, 1))
-                product *= shifted[pad : pad + height, pad : pad + width] ** np.float32(weight)
-            responses.append(product)
-        out[i] = np.maximum(responses[0] - cell.inhibition_strength * responses[1], 0)
+    out[max(rows, 0) : height + min(rows, 0), max(cols, 0) : width + min(cols, 0)] = image[
+        max(-rows, 0) : height + min(-rows, 0), max(-cols, 0) : width + min(-cols, 0)
+    ]
     return out
 
 
-def measure(function, repeats: int) -> tuple[float, int, np.ndarray]:
-    """Best wall time over ``repeats`` runs, and the tracemalloc peak of one run (bytes)."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-        del result
+def direct_port(image: np.ndarray, orientations: np.ndarray, cell: PushPullCell) -> np.ndarray:
+    """Push-pull CORF with the released code's structure (see the module notes)."""
+    height, width = image.shape
+    push, pull = cell.push, cell.pull
+    released = push.convention == "released"
+    shifts = [c._shifts(orientations) for c in (push, pull)]
+    if released:
+        pad = push.model_radius
+        padded = np.pad(image, pad, mode="symmetric")
+        kernel = fspecial_gaussian(padded.shape, push.sigma) - fspecial_gaussian(
+            padded.shape, 0.5 * push.sigma
+        )
+        off = np.fft.fftshift(np.real(np.fft.ifft2(np.fft.fft2(kernel) * np.fft.fft2(padded))))
+        lgn = {"off": off * (off > 0), "on": -off * (-off > 0)}
+    else:
+        # as far as the largest shift + blur radius + DoG radius, as the library
+        pad = max(
+            int(max(np.abs(dx).max(), np.abs(dy).max()))
+            + max(c.blur_radius(r) for r in c.subunit_set.rhos)
+            for c, (dx, dy) in zip((push, pull), shifts, strict=True)
+        ) + int(3.0 * push.sigma + 0.5)
+        padded = np.pad(image, pad, mode="reflect")
+        floor = _FLOOR_EPS * np.finfo(image.dtype).eps * np.abs(image).max()
+        linear = ndi.correlate(padded, dog_kernel(push.sigma), mode="mirror")
+        lgn = {
+            "on": np.where(linear > floor, linear, 0),
+            "off": np.where(-linear > floor, -linear, 0),
+        }
+    # computeBlurredResponse: one blurred, weighted map per unique (δ, σ, ρ)
+    weight_sigma = pull.subunit_set.weight_sigma  # released: shared; corrected: the push's
+    table: dict[tuple[str, float, float], np.ndarray] = {}
+    cells = []
+    for c, (dx, dy) in zip((push, pull), shifts, strict=True):
+        keys, weights = [], []
+        for unit, rho in zip(c.subunit_set, c._applied_rhos(), strict=True):
+            key = (unit.polarity, unit.sigma, float(rho))
+            weight = float(np.exp(-(rho**2) / (2.0 * weight_sigma**2)))
+            if key not in table:
+                taps = np.array(_gaussian_taps(c.blur_radius(float(rho))))
+                blurred = ndi.convolve(lgn[unit.polarity], np.outer(taps, taps), mode="constant")
+                table[key] = blurred**weight
+            keys.append(key)
+            weights.append(weight)
+        cells.append((keys, sum(weights), dx, dy))
+    # getResponse per orientation and cell
+    out = np.empty((orientations.size, height, width), dtype=image.dtype)
+    for i in range(orientations.size):
+        responses = []
+        for keys, total, dx, dy in cells:
+            product = np.ones_like(padded)
+            for j, key in enumerate(keys):
+                product *= imshift(table[key], -int(dy[i, j]), -int(dx[i, j]))
+            product **= 1.0 / total
+            responses.append(product[pad : pad + height, pad : pad + width])
+        net = responses[0] - cell.inhibition_strength * responses[1]
+        out[i] = net * (net > 0)
+    return out
+
+
+def peak_memory(function) -> tuple[int, np.ndarray]:
+    """The tracemalloc peak of one run (bytes), and its result."""
     tracemalloc.start()
     tracemalloc.reset_peak()
     result = function()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return min(times), peak, result
+    return peak, result
 
 
 def unique_maps(cell: PushPullCell) -> int:
     return len(
-        {(0, u.polarity, u.sigma, u.rho) for u in cell.push.subunit_set}
-        | {(1, u.polarity, u.sigma, u.rho) for u in cell.pull.subunit_set}
-    )
+        {(c, u.polarity, u.sigma, float(r))
+         for c, cc in enumerate((cell.push, cell.pull))
+         for u, r in zip(cc.subunit_set, cc._applied_rhos(), strict=True)}
+    )  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
 
-    image = skimage.data.camera().astype(np.float32) / 255.0
-    orientations = np.linspace(0.0, 2.0 * np.pi, 24, endpoint=False)
-    cell = PushPullCell(CORFCell(sigma=2.2), inhibition_strength=1.8, pull_shift=4.0)
-    n_subunits = len(cell.push.subunit_set) + len(cell.pull.subunit_set)
-    buffer = image.nbytes
-
-    ours_time, ours_peak, ours = measure(lambda: cell.response(image, orientations), args.repeats)
-    direct_time, direct_peak, direct = measure(
-        lambda: direct_push_pull(image, orientations, cell), max(1, args.repeats - 1)
+    image = skimage.transform.resize(
+        skimage.data.camera() / 255.0, (256, 256), order=1, anti_aliasing=True
     )
-    difference = np.abs(ours - direct)
-    maps = unique_maps(cell)
-    output = ours.nbytes
-
-    print(f"machine: {platform.processor() or platform.machine()}, numpy {np.__version__}")
+    orientations = np.linspace(0.0, 2.0 * np.pi, 16, endpoint=False)
+    cells = {c: PushPullCell(CORFCell(convention=c), inhibition_strength=1.8)
+             for c in ("corrected", "released")}  # fmt: skip
+    runs = {}
+    for convention, cell in cells.items():
+        for dtype in (np.float64, np.float32):
+            x = image.astype(dtype)
+            runs[convention, f"v1pushpull {np.dtype(dtype).name}"] = lambda x=x, cell=cell: (
+                cell.response(x, orientations)
+            )
+        runs[convention, "direct port (float64)"] = lambda cell=cell: direct_port(
+            image, orientations, cell
+        )
+    # every implementation once per round, rounds interleaved: the best of each over the
+    # rounds, so that the load of a shared machine hits all of them alike
+    best = dict.fromkeys(runs, math.inf)
+    for _ in range(args.repeats):
+        for key, function in runs.items():
+            start = time.perf_counter()
+            function()
+            best[key] = min(best[key], time.perf_counter() - start)
     print(
-        f"push-pull CORF, {image.shape[0]}×{image.shape[1]} float32, {orientations.size} "
-        f"orientations, {n_subunits} subunits (push + pull), {maps} unique blurred maps"
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.1f}, numpy {np.__version__}, "
+        f"best of {args.repeats} interleaved rounds"
     )
-    print(
-        f"max |ours − direct| = {difference.max():.3g} (response max {ours.max():.3g}); "
-        f"pixels differing by > 1e-5: {int((difference > 1e-5).sum())}"
-    )
+    print(f"push-pull CORF, {image.shape[0]}×{image.shape[1]}, {orientations.size} orientations")
     print()
-    print(f"{'implementation':<30}{'time (s)':>10}{'peak (MiB)':>12}{'extra buffers':>15}")
-    for name, seconds, peak in (
-        ("v1pushpull PushPullCell", ours_time, ours_peak),
-        ("direct (blur + roll per unit)", direct_time, direct_peak),
-    ):
-        extra = (peak - output) / buffer
-        print(f"{name:<30}{seconds:>10.3f}{peak / 2**20:>12.1f}{extra:>15.1f}")
+    header = f"{'convention':<11}{'implementation':<26}{'time (s)':>10}{'peak (MiB)':>12}"
+    print(header + f"{'extra buffers':>15}{'port / this':>13}")
+    for convention, cell in cells.items():
+        results = {}
+        for (c, name), function in runs.items():
+            if c != convention:
+                continue
+            peak, results[name] = peak_memory(function)
+            result = results[name]
+            extra = (peak - result.nbytes) / (result[0].size * result.itemsize)
+            ratio = best[convention, "direct port (float64)"] / best[c, name]
+            print(f"{convention:<11}{name:<26}{best[c, name]:>10.3f}{peak / 2**20:>12.1f}"
+                  f"{extra:>15.1f}{ratio:>12.1f}×")  # fmt: skip
+        maps = unique_maps(cell)
+        difference = np.abs(results["v1pushpull float64"] - results["direct port (float64)"])
+        print(
+            f"{'':<11}{maps} unique blurred maps; max |v1pushpull − port| = "
+            f"{difference.max():.3g} (response max {results['direct port (float64)'].max():.3g})"
+            f"; memory target < {maps} + 6 buffers"
+        )
     print()
-    print(f"speed-up: {direct_time / ours_time:.1f}× (target ≥ 10×)")
-    print(
-        f"v1pushpull extra memory: {(ours_peak - output) / buffer:.1f} image buffers beyond the "
-        f"output (target < {maps} unique maps + 6 = {maps + 6})"
-    )
+    for convention in cells:
+        ratio = best[convention, "direct port (float64)"] / best[convention, "v1pushpull float64"]
+        print(f"speed-up over the port, {convention}, float64: {ratio:.1f}× (target ≥ 10×)")
+    ratio = best["released", "v1pushpull float64"] / best["corrected", "v1pushpull float64"]
+    print(f"released / corrected time, float64: {ratio:.2f} (target ≤ 1.5)")
 
 
 if __name__ == "__main__":

@@ -166,3 +166,21 @@ def test_invalid_response_inputs():
         cell.response(np.zeros((32, 32), dtype=np.uint8), [0.0])
     with pytest.raises(ValueError, match="dimensions"):
         cell.response(np.zeros(32), [0.0])
+
+
+def test_pull_cell_is_the_negated_widened_gabor():
+    """pull_cell(s): phase + π (the negated kernel), wavelength and envelope σ times s, the
+    other fields kept; both cells share the SimpleCell base that PushPullCell relies on."""
+    from v1pushpull.cells import SimpleCell
+
+    cell = GaborCell(wavelength=6.0, phase=0.4, aspect_ratio=0.7, threshold=0.02)
+    pull = cell.pull_cell(1.5)
+    assert isinstance(pull, SimpleCell) and isinstance(CORFCell(), SimpleCell)
+    assert (pull.wavelength, pull.aspect_ratio, pull.threshold) == (9.0, 0.7, 0.02)
+    assert pull.envelope_sigma == pytest.approx(1.5 * cell.envelope_sigma, rel=1e-12)
+    expected = gabor_bank(9.0, ORIENTATIONS[:3], 0.4, aspect_ratio=0.7, sigma=pull.envelope_sigma)
+    np.testing.assert_allclose(
+        pull.linear_receptive_fields(ORIENTATIONS[:3]), -expected, atol=1e-14
+    )
+    with pytest.raises(ValueError, match="scale"):
+        cell.pull_cell(0.0)

@@ -11,6 +11,7 @@ import scipy.ndimage as ndi
 
 from v1pushpull.cells import (
     CORFCell,
+    PushPullCell,
     Subunit,
     SubunitSet,
     configure_subunits,
@@ -26,9 +27,10 @@ DISC = np.hypot(*(np.mgrid[:72, :72] - 36)) <= 16
 
 
 def reference_corf(image: np.ndarray, orientations: np.ndarray, cell: CORFCell) -> np.ndarray:
-    """The released code's structure, written independently of the library's engine: per
-    orientation and subunit a SciPy Gaussian blur and an ``np.roll``, then the weighted
-    product of powers ``Π sᵢ^wᵢ``."""
+    """The corrected convention, written independently of the library's engine: per
+    orientation and subunit a SciPy Gaussian blur and an ``np.roll`` by the rounded shift
+    (the released code truncates its shifts with ``fix()``; see test_corf_reference.py),
+    then the weighted product of powers ``Π sᵢ^wᵢ``."""
     height, width = image.shape
     units = cell.subunit_set
     pad = 2 * math.ceil(units.rhos.max()) + 2 * cell.blur_radius(units.rhos.max()) + 2
@@ -43,7 +45,7 @@ def reference_corf(image: np.ndarray, orientations: np.ndarray, cell: CORFCell) 
     for i, theta in enumerate(orientations):
         product = np.ones((height, width))
         for unit, weight in zip(units, units.weights, strict=True):
-            # MATLAB round: half away from zero
+            # the corrected convention's rounding: half away from zero
             dx = int(np.sign(c := unit.rho * np.cos(unit.phi + theta)) * np.floor(abs(c) + 0.5))
             dy = int(np.sign(s := unit.rho * np.sin(unit.phi + theta)) * np.floor(abs(s) + 0.5))
             radius = cell.blur_radius(unit.rho)
@@ -399,3 +401,121 @@ def test_replace_reconfigures_the_subunits():
     assert set(wider.subunit_set.sigmas) == {3.0}
     explicit = CORFCell(subunits=wider.subunit_set)
     assert explicit.subunit_set is wider.subunit_set
+
+
+# --- the released convention (reference data: tests/test_corf_reference.py) ---------------
+
+
+def test_released_rho_lists_follow_the_released_sigma_ranges():
+    assert default_rho(2.0, "released") == (14.38, 6.9796, 3.0310, 1.4135)
+    assert default_rho(2.0) == (2.1325, 4.5128, 9.369, 19.18)
+    assert default_rho(2.2, "released") == (19.18, 9.369, 4.5128, 2.1325)
+    assert default_rho(3.5, "released") == (24.62, 12.6488, 6.1992, 3.0515)
+    assert default_rho(3.7) == (3.0515, 6.1992, 12.6488, 24.62)
+    with pytest.raises(ValueError, match="no rho list in the released code"):
+        default_rho(3.7, "released")
+    with pytest.raises(ValueError, match="convention"):
+        default_rho(2.2, "matlab")
+
+
+def test_released_configuration_at_sigma_2p8_by_the_readme():
+    """The reference README's numbers for σ = 2.8, β = 6: 16 push and 16 pull subunits,
+    params.radius = round(24.62 + (2 + 0.9·24.62)/2) = 37, σ̂ = 8.598 shared (push only
+    24.62/3 = 8.206667)."""
+    cell = PushPullCell(CORFCell(sigma=2.8, convention="released"), pull_shift=6.0)
+    assert (len(cell.push.subunit_set), len(cell.pull.subunit_set)) == (16, 16)
+    assert cell.push.model_radius == 37
+    assert cell.push.subunit_set.weight_sigma == pytest.approx(24.62 / 3, abs=1e-12)
+    assert cell.pull.subunit_set.weight_sigma == pytest.approx(8.598, abs=1e-12)
+    assert CORFCell(convention="released").model_radius == 29  # round(19.18 + 9.631)
+    assert CORFCell(sigma=1.5, convention="released").model_radius == 22  # round(14.38 + 7.471)
+
+
+def test_released_dog_is_displaced_by_half_a_pixel():
+    """The released getDoG's fftshift displaces the output half a pixel up and left for an
+    even size, a whole pixel for an odd one (README: an impulse at (20, 20) gives an
+    on-response centroid at (19.5, 19.5) in 40×40, (19, 19) in 41×41)."""
+    from v1pushpull._backend import get_namespace
+    from v1pushpull.cells.corf import _released_dog
+
+    for size, centre in ((40, 19.5), (41, 19.0)):
+        impulse = np.zeros((size, size))
+        impulse[20, 20] = 1.0
+        on = -_released_dog(get_namespace(np), impulse, 2.2)
+        on = np.where(on > 0, on, 0.0)
+        rows, cols = np.mgrid[:size, :size]
+        assert (on * rows).sum() / on.sum() == pytest.approx(centre, abs=1e-9)
+        assert (on * cols).sum() / on.sum() == pytest.approx(centre, abs=1e-9)
+        # the released DoG sums to 0 over the whole (circular) image
+        assert abs(_released_dog(get_namespace(np), np.ones((size, size)), 2.2)).max() < 1e-15
+
+
+def test_released_shifts_truncate_toward_zero():
+    """A subunit at ρ = 2.9, φ = 0.6 rad (this library's frame): x = 2.393, y = 1.637 px.
+    The released code's fix() gives (2, 1), the corrected rounding (2, 2); at θ = π the
+    position is (−2.393, −1.637): (−2, −1) and (−2, −2)."""
+    units = SubunitSet((Subunit("on", 2.2, 2.9, 0.6),), 1.0)
+    released = CORFCell(subunits=units, convention="released")._shifts(np.array([0.0, np.pi]))
+    corrected = CORFCell(subunits=units)._shifts(np.array([0.0, np.pi]))
+    assert [released[0][:, 0].tolist(), released[1][:, 0].tolist()] == [[2, -2], [1, -1]]
+    assert [corrected[0][:, 0].tolist(), corrected[1][:, 0].tolist()] == [[2, -2], [2, -2]]
+
+
+def test_released_rho_is_rounded_to_three_decimals():
+    """ρ = 9.0005 is used as 9.001 (MATLAB round, half away from zero) for the weight."""
+    units = SubunitSet((Subunit("on", 2.2, 9.0005, 0.0), Subunit("on", 2.2, 2.0, 0.0)), 3.0)
+    cell = CORFCell(subunits=units, convention="released")
+    np.testing.assert_array_equal(cell._applied_rhos(), [9.001, 2.0])
+    raw = np.exp(-(np.array([9.001, 2.0]) ** 2) / 18.0)
+    np.testing.assert_allclose(cell._weights(), raw / raw.sum(), rtol=1e-14)
+
+
+def test_released_backends_agree(backend, rng):
+    cell = PushPullCell(CORFCell(convention="released"))
+    image = ndi.gaussian_filter(rng.random((2, 48, 52)), 1.0).astype(np.float32)
+    expected = cell.response(image, ORIENTATIONS[::4])
+    result = cell.response(backend.asarray(image, "float32"), ORIENTATIONS[::4])
+    assert result.dtype == backend.xp.float32
+    np.testing.assert_allclose(backend.to_numpy(result), expected, atol=1e-5)
+
+
+def test_released_zero_fill_beyond_the_padded_image():
+    """A pull shift β = 30 px moves the ρ = 2.1325 pull subunits (φ = 0, π) to x = ±32.13 px,
+    beyond params.radius = 29: the released code reads zeros there (imshift), so at θ = 0
+    the pull cell is exactly 0 in the first and last 3 columns (|j ± 32| beyond 29 px of
+    padding) and the push-pull response equals its push component, while it inhibits
+    inside."""
+    cell = PushPullCell(CORFCell(convention="released"), pull_shift=30.0)
+    assert cell.push.model_radius == 29
+    assert np.abs(cell.pull._shifts(np.array([0.0]))[0]).max() == 32
+    image = ndi.gaussian_filter(np.random.default_rng(1).random((80, 80)), 1.5)
+    response = cell.response(image, [0.0])[0]
+    unopposed = PushPullCell(cell.push, inhibition_strength=0.0, pull_shift=30.0)
+    push = unopposed.response(image, [0.0])[0]
+    np.testing.assert_array_equal(response[:, :3], push[:, :3])
+    np.testing.assert_array_equal(response[:, -3:], push[:, -3:])
+    assert (response[:, 3:-3] < push[:, 3:-3]).mean() > 0.05
+
+
+def test_released_parameter_errors():
+    with pytest.raises(ValueError, match="convention"):
+        CORFCell(convention="matlab")
+    with pytest.raises(ValueError, match="edge"):
+        CORFCell(prototype="line", convention="released")
+    with pytest.raises(ValueError, match="n_angles"):
+        configure_subunits(edge_prototype(200), 2.2, (2.0,), convention="released", n_angles=720)
+    with pytest.raises(ValueError, match="square"):
+        configure_subunits(np.zeros((200, 100)), 2.2, (2.0,), convention="released")
+    # released: the threshold is an absolute cut-off, so values above 1 are allowed
+    assert CORFCell(threshold=0.02, convention="released").threshold == 0.02
+    assert CORFCell(convention="released").padding == "symmetric"
+    assert CORFCell().padding == "reflect" and CORFCell().threshold == 0.1
+
+
+def test_released_zero_fill_on_backends(backend):
+    """The zero fill beyond the padded image (β = 30 px, see above) on every backend."""
+    cell = PushPullCell(CORFCell(convention="released"), pull_shift=30.0)
+    image = ndi.gaussian_filter(np.random.default_rng(1).random((80, 80)), 1.5)
+    expected = cell.response(image, [0.0, 1.0])
+    result = cell.response(backend.asarray(image, "float64"), [0.0, 1.0])
+    np.testing.assert_allclose(backend.to_numpy(result), expected, rtol=1e-9, atol=1e-14)

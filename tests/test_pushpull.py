@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 import scipy.ndimage as ndi
 
-from v1pushpull.cells import CORFCell, GaborCell, PushPullCell, Subunit, SubunitSet
+from v1pushpull.cells import (
+    CORFCell,
+    GaborCell,
+    PushPullCell,
+    Subunit,
+    SubunitSet,
+    SurroundInhibitionCell,
+)
 from v1pushpull.kernels import gabor_bank
 from v1pushpull.stimuli import gaussian_noise, step_edge
 
@@ -165,3 +172,54 @@ def test_layer_pull_gain_differs_from_the_gabor_pull_cell():
         for kernels, low, high in ((noise, 2.8, 4.1), (smooth, 3.8, 4.6)):
             ratio = layer.pull_weight(kernels).abs().sum((1, 2, 3)) / kernels.abs().sum((1, 2, 3))
             assert low < float(ratio.mean()) < high
+
+
+@pytest.fixture
+def validations(monkeypatch):
+    """Count image validations (``as_float_images``) and finiteness passes over arrays
+    (``check_all_finite``) in every module of the core that could run them."""
+    import v1pushpull._backend as backend
+    import v1pushpull.filtering as filtering
+    from v1pushpull.cells import corf, gabor, pushpull, surround
+
+    calls = {"validations": 0, "finiteness passes": 0}
+    validate, finite = backend.as_float_images, backend.check_all_finite
+
+    def counting_validate(*args, **kwargs):
+        calls["validations"] += 1
+        return validate(*args, **kwargs)
+
+    def counting_finite(*args, **kwargs):
+        calls["finiteness passes"] += 1
+        return finite(*args, **kwargs)
+
+    for module in (backend, filtering, corf, gabor, pushpull, surround):
+        if hasattr(module, "as_float_images"):
+            monkeypatch.setattr(module, "as_float_images", counting_validate)
+        if hasattr(module, "check_all_finite"):
+            monkeypatch.setattr(module, "check_all_finite", counting_finite)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: GaborCell(8.0).response,
+        lambda: GaborCell(8.0).energy,
+        lambda: PushPullCell(GaborCell(8.0)).response,
+        lambda: CORFCell().response,
+        lambda: PushPullCell(CORFCell()).response,
+        lambda: PushPullCell(CORFCell(convention="released")).response,
+        lambda: SurroundInhibitionCell(GaborCell(8.0)).response,
+    ],
+    ids=["gabor", "gabor-energy", "gabor-push-pull", "corf", "corf-push-pull",
+         "released-push-pull", "surround"],
+)  # fmt: skip
+def test_each_public_call_validates_the_images_once(make, validations):
+    """One validation and one finiteness pass per public call, however many cells and
+    filters it runs (a push-pull Gabor cell used to run 8 validations and 4 passes)."""
+    response = make()
+    image = np.random.default_rng(0).random((2, 64, 64))
+    result = response(image, ORIENTATIONS[:4])
+    assert result.shape == (2, 4, 64, 64)
+    assert validations == {"validations": 1, "finiteness passes": 1}

@@ -126,6 +126,12 @@ def pad_images(
         raise TypeError(f"pad_width must hold integers (px), got {pad_width!r}")
     if min(widths) < 0:
         raise ValueError(f"pad_width must be non-negative, got {pad_width!r}")
+    return _pad(xp, images, pad_width, mode)
+
+
+def _pad(xp: ModuleType, images: Any, pad_width: tuple[tuple[int, int], ...], mode: str) -> Any:
+    """:func:`pad_images` for arguments the caller has validated."""
+    (top, bottom), (left, right) = pad_width
     padded = _pad_axis(xp, images, -2, int(top), int(bottom), mode)
     return _pad_axis(xp, padded, -1, int(left), int(right), mode)
 
@@ -226,11 +232,16 @@ def filter_bank(
     single = kernels.ndim == 2
     if single:
         kernels = kernels[None, ...]
-    kernels = xp.astype(kernels, images.dtype)
+    responses = _filter_bank(xp, images, xp.astype(kernels, images.dtype), padding)
+    return responses[..., 0, :, :] if single else responses
 
+
+def _filter_bank(xp: ModuleType, images: Any, kernels: Any, padding: str) -> Any:
+    """:func:`filter_bank` for validated arguments: ``kernels`` of shape (K, h, w), finite and
+    of the images' dtype, on their device. Returns shape (..., K, H, W)."""
     height, width = images.shape[-2:]
     kh, kw = kernels.shape[-2:]
-    padded = pad_images(images, ((kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2)), padding)
+    padded = _pad(xp, images, ((kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2)), padding)
     # Circular correlation over at least the padded size has no wrap-around in the first
     # H × W outputs; a 5-smooth FFT size is much faster than an arbitrary one.
     shape = (
@@ -238,7 +249,5 @@ def filter_bank(
         scipy.fft.next_fast_len(width + kw - 1, real=True),
     )
     if is_numpy(xp):
-        responses = _correlate_numpy(padded, kernels, shape, (height, width))
-    else:
-        responses = _correlate_xp(xp, padded, kernels, shape, (height, width))
-    return responses[..., 0, :, :] if single else responses
+        return _correlate_numpy(padded, kernels, shape, (height, width))
+    return _correlate_xp(xp, padded, kernels, shape, (height, width))

@@ -30,6 +30,18 @@ Rectification floor: a DoG response is computed by the FFT with a rounding error
 below the rounding level of the linear stage count as 0, which makes the exact-zero property
 the same on every backend.
 
+Conventions
+-----------
+``convention="released"`` reproduces the authors' released push-pull CORF code number for
+number (the quirks are listed in :class:`CORFCell`; ``../shared/data/corf-reference`` holds
+its outputs); ``convention="corrected"`` (the default) is the released model with each of
+those discretisation quirks fixed. Both run on the same engine above; the released one pads
+by the code's ``params.radius``, computes its DoG as a circular convolution over the padded
+image (a wrap-padded correlation with the kernel that the code's ``fftshift`` offsets by half
+a pixel), fills with zeros beyond the padded image and rectifies at 0 instead of at τ.
+Orientations use this library's convention in both; the released code's θ_m is
+``(π − θ) mod 2π``.
+
 References
 ----------
 .. [A12] Azzopardi, Petkov. A CORF computational model of a simple cell that relies on LGN
@@ -45,7 +57,7 @@ import numbers
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.ndimage as ndi
@@ -60,12 +72,17 @@ from .._backend import (
     check_positive,
     creation_context,
     device_of,
+    get_namespace,
+    is_numpy,
+    to_numpy,
 )
-from ..filtering import PADDING_MODES, Padding, filter_bank, pad_images
+from ..filtering import PADDING_MODES, Padding, _filter_bank, _pad
 from ..kernels import dog_kernel
 from ._validation import check_real
+from .base import SimpleCell
 
 __all__ = [
+    "CONVENTIONS",
     "CORFCell",
     "Subunit",
     "SubunitSet",
@@ -76,6 +93,9 @@ __all__ = [
 ]
 
 Polarity = Literal["on", "off"]
+Convention = Literal["corrected", "released"]
+#: The two conventions of the CORF family: today's model, and the released code's numbers.
+CONVENTIONS: tuple[str, ...] = ("corrected", "released")
 
 #: Default ρ lists (px) of the released CORF code, by DoG σ (px): (lower, upper, ρ values).
 _RHO_TABLE: tuple[tuple[float, float, tuple[float, ...]], ...] = (
@@ -84,41 +104,75 @@ _RHO_TABLE: tuple[tuple[float, float, tuple[float, ...]], ...] = (
     (2.4, 4.0, (3.0515, 6.1992, 12.6488, 24.62)),
     (4.0, 5.0 + 1e-12, (3.3021, 4.7877, 9.2467, 18.08, 34.43)),
 )
+#: The released code's ρ lists, by σ range and in its order (largest ρ first): its
+#: configureSimpleCell leaves every other σ (3.5 < σ < 4, σ < 1, σ > 5) without a list.
+_RELEASED_RHO_TABLE: tuple[tuple[Callable[[float], bool], tuple[float, ...]], ...] = (
+    (lambda s: 1.0 <= s <= 2.0, (14.38, 6.9796, 3.0310, 1.4135)),
+    (lambda s: 2.0 < s < 2.4, (19.18, 9.369, 4.5128, 2.1325)),
+    (lambda s: 2.4 <= s <= 3.5, (24.62, 12.6488, 6.1992, 3.0515)),
+    (lambda s: 4.0 <= s <= 5.0, (34.43, 18.08, 9.2467, 4.7877, 3.3021)),
+)
 _SNAP_DECIMALS = 9  # positions are snapped to 1e-9 px before rounding (see _round_shift)
 _FLOOR_EPS = 64.0  # LGN floor τ = 64·eps·max|I|, the rounding level of the FFT DoG
+_RELEASED_PROTOTYPE_SIZE = 200  # the released code's synthetic edge is 200×200
+_RELEASED_CUTOFF = 0.01  # absolute cut-off of the sampled LGN maxima in the released code
+_RELEASED_DOG_REACH = 10.0  # released DoG taps kept to ±10σ (the rest is below 1e-21)
+_NDIMAGE_RADIUS = 3  # NumPy blurs of a radius from 3 px run in SciPy (faster than tap sums)
 
 
-def default_rho(sigma: float) -> tuple[float, ...]:
+def _check_convention(convention: Any) -> str:
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    return str(convention)
+
+
+def default_rho(sigma: float, convention: Convention = "corrected") -> tuple[float, ...]:
     """The released code's ρ list (px) for a DoG σ, from the table in [A12]_'s code.
 
     Parameters
     ----------
     sigma : float
         DoG σ in px, in [1, 5].
+    convention : {"corrected", "released"}, optional
+        ``"corrected"`` (default): the lists below, increasing, on half-open σ ranges that
+        cover [1, 5]. ``"released"``: the released push-pull code's ranges (1 ≤ σ ≤ 2,
+        2 < σ < 2.4, 2.4 ≤ σ ≤ 3.5, 4 ≤ σ ≤ 5) and its order (largest ρ first), which is the
+        order of its subunits.
 
     Returns
     -------
     tuple of float
-        Radii ρ in px, increasing.
+        Radii ρ in px.
 
     Raises
     ------
     ValueError
-        If σ is outside [1, 5] (pass ``rho`` explicitly then).
+        If σ has no list (pass ``rho`` explicitly then).
 
     Notes
     -----
     σ in [1, 2): (1.4135, 3.031, 6.9796, 14.38); [2, 2.4): (2.1325, 4.5128, 9.369, 19.18);
     [2.4, 4): (3.0515, 6.1992, 12.6488, 24.62); [4, 5]: (3.3021, 4.7877, 9.2467, 18.08,
-    34.43). The released code leaves σ = 2 exactly uncovered; it is given the second list.
+    34.43). The corrected convention gives σ = 2 the second list (the released code, the
+    first) and 3.5 < σ < 4 the third (the released code, none).
 
     Examples
     --------
     >>> from v1pushpull.cells import default_rho
     >>> default_rho(2.2)
     (2.1325, 4.5128, 9.369, 19.18)
+    >>> default_rho(2.0, "released")
+    (14.38, 6.9796, 3.031, 1.4135)
     """
     value = check_positive(sigma, "sigma")
+    if _check_convention(convention) == "released":
+        for covers, rho in _RELEASED_RHO_TABLE:
+            if covers(value):
+                return rho
+        raise ValueError(
+            f"sigma = {sigma!r} px has no rho list in the released code (1 <= sigma <= 3.5 "
+            "or 4 <= sigma <= 5); pass rho explicitly"
+        )
     for lower, upper, rho in _RHO_TABLE:
         if lower <= value < upper:
             return rho
@@ -136,7 +190,24 @@ def _round_shift(values: np.ndarray) -> np.ndarray:
     exactly.
     """
     snapped = np.round(values, _SNAP_DECIMALS)
-    return (np.sign(snapped) * np.floor(np.abs(snapped) + 0.5)).astype(np.int64)
+    return _matlab_round(snapped).astype(np.int64)
+
+
+def _matlab_round(values: Any) -> np.ndarray:
+    """MATLAB's ``round``: to the nearest integer, halves away from zero (no snapping)."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.sign(values) * np.floor(np.abs(values) + 0.5)
+
+
+def _round3(values: Any) -> np.ndarray:
+    """The released code's ``round(x*1000)/1000``: 3 decimals, halves away from zero."""
+    return _matlab_round(np.asarray(values, dtype=np.float64) * 1000.0) / 1000.0
+
+
+def _released_angles(angles: Any) -> np.ndarray:
+    """This library's angles (rad, y down, cell bright at x' > 0) as the released code's
+    θ_m: ``(π − θ) mod 2π`` (y up, cell bright on its left at θ_m = 0). Its own inverse."""
+    return np.mod(np.pi - np.asarray(angles, dtype=np.float64), 2.0 * np.pi)
 
 
 def check_image_size(images: Any, support: int, what: str) -> None:
@@ -272,8 +343,10 @@ class SubunitSet:
         return self.rhos * np.cos(angle), self.rhos * np.sin(angle)
 
     def shifts(self, orientations: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Integer shifts ``(dx, dy)``, shape (n_orientations, n_subunits), rounded half away
-        from zero: the response at pixel (i, j) reads the blurred map at (i + dy, j + dx)."""
+        """Integer shifts ``(dx, dy)``, shape (n_orientations, n_subunits), rounded to nearest
+        (halves away from zero): the response at pixel (i, j) reads the blurred map at
+        (i + dy, j + dx). This is the corrected convention; the released code truncates each
+        component toward zero with ``fix()`` instead (:class:`CORFCell`'s ``convention``)."""
         theta = as_orientations(orientations)[:, None]
         angle = self.phis[None, :] + theta
         return _round_shift(self.rhos * np.cos(angle)), _round_shift(self.rhos * np.sin(angle))
@@ -306,6 +379,23 @@ class SubunitSet:
                 )
             )
         return SubunitSet(tuple(moved), self.weight_sigma)
+
+    def _released_pull(self, shift: float) -> SubunitSet:
+        """The pull subunits as the released ``modifyModel(..., 'invertpolarity', 1,
+        'overlappixels', β)`` builds them, in its own frame (θ_m), mapped back; σ̂ is the
+        released code's one weight σ over push and pull: max(ρ rounded to 3 decimals)/3."""
+        beta = check_positive(shift, "shift")
+        phi = _released_angles(self.phis)
+        x, y = self.rhos * np.cos(phi), self.rhos * np.sin(phi)
+        x = np.where(x < 0, x - beta, x + beta)
+        rhos = np.hypot(x, y)
+        phis = _released_angles(np.mod(np.arctan2(y, x) + 2.0 * np.pi, 2.0 * np.pi))
+        moved = tuple(
+            Subunit("off" if u.polarity == "on" else "on", u.sigma, float(r), float(p))
+            for u, r, p in zip(self.subunits, rhos, phis, strict=True)
+        )
+        shared = float(max(_round3(self.rhos).max(), _round3(rhos).max())) / 3.0
+        return SubunitSet(moved, shared)
 
     def to_dataset(self) -> xr.Dataset:
         """The subunits as an :class:`xarray.Dataset` with dimension ``subunit``.
@@ -379,17 +469,29 @@ def configure_subunits(
     prototype: Any,
     sigma: float,
     rho: Sequence[float],
-    threshold: float = 0.1,
+    threshold: float | None = None,
     *,
     weight_sigma: float | None = None,
     n_angles: int = 360,
+    convention: Convention = "corrected",
 ) -> SubunitSet:
     """Configure CORF subunits from a prototype stimulus [A12]_.
 
-    The rectified on and off DoG responses to the prototype are sampled on circles of radius
-    ρ around its centre (``n_angles`` equal steps, bilinear interpolation); every local
-    maximum along a circle that reaches ``threshold`` × (the largest sampled value) becomes a
-    subunit with that polarity, ρ and angle φ.
+    Corrected convention (default): the rectified on and off DoG responses to the prototype
+    are sampled on circles of radius ρ around its centre (``n_angles`` equal steps, bilinear
+    interpolation); every local maximum along a circle that reaches ``threshold`` × (the
+    largest sampled value) becomes a subunit with that polarity, ρ and angle φ.
+
+    Released convention: the released ``configureSimpleCell``, step by step. The prototype
+    is turned by 180° into the released code's frame; its DoG is the released circular one
+    (see the module notes); the larger of the two rectified maps is read at the nearest
+    pixel ``(round(c + ρ cos x), round(c + ρ sin x))`` for x = 1…720° (1-based centre c =
+    S − S//2), circularly shifted by 270 samples; values below ``threshold`` (absolute) are
+    set to 0 and the rest rounded to 3 decimals; each 1-D regional-maximum plateau gives one
+    peak at the mean of its 1-based indices (so φ can be a half degree), kept if in
+    [180, 540); the polarity is the larger rectified map at the nearest pixel of the peak
+    (a tie gives off). Angles are mapped back to this library's frame (φ = (π − φ_m) mod 2π).
+    σ̂ is max(ρ rounded to 3 decimals)/3 over the subunits found.
 
     Parameters
     ----------
@@ -401,11 +503,15 @@ def configure_subunits(
     rho : sequence of float
         Circle radii in px, > 0; every circle must lie inside the prototype.
     threshold : float, optional
-        t1 in (0, 1], relative to the largest sampled response (default 0.1).
+        Corrected: t1 in (0, 1], relative to the largest sampled response (default 0.1).
+        Released: the absolute cut-off, in LGN response units, > 0 (default 0.01).
     weight_sigma : float, optional
-        σ̂ of the weighting function in px (default ``max(rho)/3``).
+        σ̂ of the weighting function in px (default ``max(rho)/3``, see above for released).
     n_angles : int, optional
-        Samples per circle (default 360, 1° steps).
+        Samples per circle (default 360, 1° steps; the released code's 1° steps only).
+    convention : {"corrected", "released"}, optional
+        See above (default ``"corrected"``). Released needs a square prototype and keeps the
+        order of ``rho``.
 
     Returns
     -------
@@ -424,20 +530,24 @@ def configure_subunits(
     >>> sorted(set(units.polarities))
     ['off', 'on']
     """
-    from .._backend import to_numpy
-
     image = np.asarray(to_numpy(prototype), dtype=np.float64)
     if image.ndim != 2 or not np.all(np.isfinite(image)):
         raise ValueError(f"prototype must be a finite 2-D image, got shape {image.shape}")
     sigma = check_positive(sigma, "sigma")
     radii = _check_rho(rho)
-    threshold = check_positive(threshold, "threshold")
-    if threshold > 1:
-        raise ValueError(
-            f"threshold must be in (0, 1] (relative to the maximum), got {threshold!r}"
-        )
+    released = _check_convention(convention) == "released"
+    threshold = _check_threshold(threshold, released)
     if isinstance(n_angles, bool) or not isinstance(n_angles, numbers.Integral) or n_angles < 8:
         raise ValueError(f"n_angles must be an int >= 8, got {n_angles!r}")
+    if released:
+        if n_angles != 360:
+            raise ValueError(
+                f"the released convention samples 1° steps: n_angles must be 360, got {n_angles!r}"
+            )
+        units = _configure_released(image, sigma, radii, threshold)
+        if weight_sigma is None:
+            weight_sigma = float(_round3([u.rho for u in units]).max()) / 3.0
+        return SubunitSet(units, weight_sigma)
     weight_sigma = radii.max() / 3.0 if weight_sigma is None else weight_sigma
     centre_y, centre_x = image.shape[0] // 2, image.shape[1] // 2
     room = min(centre_y, centre_x, image.shape[0] - 1 - centre_y, image.shape[1] - 1 - centre_x)
@@ -477,6 +587,128 @@ def configure_subunits(
     return SubunitSet(tuple(units), weight_sigma)
 
 
+def _check_threshold(threshold: Any, released: bool) -> float:
+    if threshold is None:
+        return _RELEASED_CUTOFF if released else 0.1
+    value = check_positive(threshold, "threshold")
+    if not released and value > 1:
+        raise ValueError(
+            f"threshold must be in (0, 1] (relative to the maximum), got {threshold!r}"
+        )
+    return value
+
+
+def _released_dog_kernel(shape: tuple[int, int], sigma: float, ratio: float = 0.5) -> np.ndarray:
+    """The released getDoG's filter as a correlation kernel for an image of ``shape``.
+
+    The released code filters with ``G = G(σ) − G(ratio·σ)``, each Gaussian sampled on the
+    whole image grid (offsets ``a − (n − 1)/2``) and normalised to sum 1 there, as
+    ``fftshift(ifft2(fft2(G) .* fft2(image)))``: a circular correlation whose centre is
+    displaced by c = ½ px (even n) or 1 px (odd n) along each axis,
+    ``out[i] = Σ_d g(d − c)·image[(i + d) mod n]``. The returned kernel holds ``g(d − c)``
+    for |d| ≤ D (origin at index D); correlating the image with it under ``"wrap"`` padding
+    gives the same circular result. Taps beyond ±10σ (below 1e-21 of the peak) are dropped,
+    and each grid offset is used at most once, so small images get the exact full period.
+    This is the off map (δ = 0: negative at a bright dot); the on map is its negative.
+    """
+    axes = []
+    for n in shape:
+        reach = min(math.ceil(_RELEASED_DOG_REACH * sigma) + 1, n // 2 + 1)
+        centre = 0.5 if n % 2 == 0 else 1.0
+        offsets = np.arange(-reach, reach + 1, dtype=np.float64) - centre
+        grid = np.arange(n, dtype=np.float64) - (n - 1) / 2.0
+        taps = []
+        for s in (sigma, ratio * sigma):
+            values = np.exp(-(offsets**2) / (2.0 * s**2)) / np.exp(-(grid**2) / (2.0 * s**2)).sum()
+            values[np.abs(offsets) > (n - 1) / 2.0] = 0.0
+            taps.append(values)
+        axes.append(taps)
+    (outer_rows, inner_rows), (outer_cols, inner_cols) = axes
+    return np.outer(outer_rows, outer_cols) - np.outer(inner_rows, inner_cols)
+
+
+def _released_dog(xp: ModuleType, images: Any, sigma: float) -> Any:
+    """The released code's off-DoG map of validated images (..., n, m), see above."""
+    kernel = _released_dog_kernel(tuple(int(n) for n in images.shape[-2:]), sigma)
+    kernel = asarray_on(xp, kernel[None, ...], device=device_of(images), dtype=images.dtype)
+    return _filter_bank(xp, images, kernel, "wrap")[..., 0, :, :]
+
+
+def _plateau_maxima(values: np.ndarray) -> np.ndarray:
+    """1-based mean index of each regional-maximum plateau of a 1-D sequence (MATLAB's
+    ``imregionalmax`` then ``bwlabel``): a run of equal values whose neighbours, where
+    they exist, are all lower. A constant sequence is one plateau, as in MATLAB."""
+    change = np.flatnonzero(np.diff(values) != 0) + 1
+    starts = np.concatenate([[0], change])
+    ends = np.concatenate([change, [values.size]]) - 1
+    peaks = []
+    for a, b in zip(starts, ends, strict=True):
+        left = a == 0 or values[a - 1] < values[a]
+        right = b == values.size - 1 or values[b + 1] < values[b]
+        if left and right:
+            peaks.append((a + b) / 2.0 + 1.0)
+    return np.array(peaks)
+
+
+def _configure_released(
+    image: np.ndarray, sigma: float, radii: np.ndarray, cutoff: float
+) -> tuple[Subunit, ...]:
+    """The released configureSimpleCell on a prototype given in this library's frame."""
+    size = image.shape[0]
+    if image.shape[1] != size:
+        raise ValueError(f"the released convention needs a square prototype, got {image.shape}")
+    stimulus = np.ascontiguousarray(image[::-1, ::-1])  # the released frame: turned by 180°
+    centre = size - size // 2  # 1-based, as the released fp = [100, 100] of its 200×200 edge
+    if radii.max() > min(centre - 1, size - centre):
+        raise ValueError(
+            f"the prototype ({size}×{size} px) is too small for rho = {radii.max():g} px"
+        )
+    xp = get_namespace(np)
+    off = np.asarray(_released_dog(xp, stimulus, sigma))
+    maps = (np.where(off > 0, off, 0.0), np.where(-off > 0, -off, 0.0))  # δ = 0 (off), 1 (on)
+    strongest = np.maximum(*maps)
+    degrees = np.arange(1, 721, dtype=np.float64)
+    units: list[Subunit] = []
+    for radius in radii:
+        rows = _matlab_round(centre + radius * np.cos(degrees * np.pi / 180)).astype(int) - 1
+        cols = _matlab_round(centre + radius * np.sin(degrees * np.pi / 180)).astype(int) - 1
+        samples = np.roll(strongest[rows, cols], 270)
+        if np.unique(samples).size == 1:
+            continue
+        samples = _round3(np.where(samples < cutoff, 0.0, samples))
+        peaks = _plateau_maxima(samples)
+        peaks = peaks[(peaks >= 180) & (peaks < 540)]
+        if peaks.size == 0 or peaks[0] + 360 - peaks[-1] < 1:
+            # the released code fails here (an empty list, or its η-merge of two peaks less
+            # than 1° apart, which refers to undefined variables)
+            raise ValueError(
+                f"the released configuration fails for rho = {radius:g} px (peaks {peaks})"
+            )
+        turn = (peaks - 270) * np.pi / 180
+        peak_rows = _matlab_round(centre + radius * np.cos(turn)).astype(int) - 1
+        peak_cols = _matlab_round(centre + radius * np.sin(turn)).astype(int) - 1
+        for peak, row, col in zip(peaks, peak_rows, peak_cols, strict=True):
+            on = maps[1][row, col] > maps[0][row, col]  # a tie gives off (δ = 0)
+            phi = float(np.mod(peak * np.pi / 180, 2.0 * np.pi))
+            units.append(
+                Subunit("on" if on else "off", sigma, float(radius), float(_released_angles(phi)))
+            )
+    if not units:
+        raise ValueError(
+            f"no subunit on the circles rho = {radii.tolist()}: the prototype's LGN response "
+            "is constant on every circle"
+        )
+    return tuple(units)
+
+
+def _released_prototype() -> np.ndarray:
+    """The released code's synthetic edge (200×200, 1 in its columns 1…100, 1-based), in this
+    library's frame: turned by 180°, so bright in columns 100…199 (0-based)."""
+    image = np.zeros((_RELEASED_PROTOTYPE_SIZE, _RELEASED_PROTOTYPE_SIZE))
+    image[:, _RELEASED_PROTOTYPE_SIZE // 2 :] = 1.0
+    return image
+
+
 def _check_rho(rho: Any) -> np.ndarray:
     try:
         radii = np.asarray(rho, dtype=np.float64)
@@ -499,7 +731,7 @@ def _gaussian_taps(radius: int) -> list[float]:
 
 
 @dataclass(frozen=True)
-class CORFCell:
+class CORFCell(SimpleCell):
     """CORF simple cell [A12]_: weighted geometric mean of blurred, shifted LGN subunits.
 
     Parameters
@@ -508,13 +740,15 @@ class CORFCell:
         DoG σ of the LGN subunits in px (default 2.2).
     rho : sequence of float, optional
         Radii ρ in px of the circles on which subunits are sought (default
-        :func:`default_rho` of σ).
+        :func:`default_rho` of σ, in the cell's convention).
     threshold : float, optional
-        t1 in (0, 1]: a local maximum of the prototype's LGN response becomes a subunit if it
-        reaches t1 × the largest one (default 0.1).
+        Corrected: t1 in (0, 1], a local maximum of the prototype's LGN response becomes a
+        subunit if it reaches t1 × the largest one (default 0.1). Released: the absolute
+        cut-off of the sampled LGN response (default 0.01, as the released code).
     prototype : {"edge", "line"}, optional
         Preferred stimulus at orientation 0: a vertical step edge, bright on the right
-        (default; an edge-selective, polarity-specific cell), or a bright vertical line.
+        (default; an edge-selective, polarity-specific cell), or a bright vertical line
+        (corrected convention only).
     line_width : int, optional
         Width in px (odd) of the line prototype (default 1).
     blur_sigma0, blur_alpha : float, optional
@@ -524,7 +758,12 @@ class CORFCell:
         Explicit subunits; when given, ``sigma``, ``rho``, ``threshold`` and ``prototype``
         are not used.
     padding : {"reflect", "symmetric", "constant", "wrap"}, optional
-        How images are extended beyond their borders (default ``"reflect"``).
+        How images are extended beyond their borders (default ``"reflect"`` in the corrected
+        convention, ``"symmetric"`` — the released ``padarray`` — in the released one).
+    convention : {"corrected", "released"}, optional
+        ``"corrected"`` (default): the released model with each of the discretisation quirks
+        below fixed. ``"released"``: the authors' released push-pull CORF code, quirk for
+        quirk, matching its numbers (see Notes).
 
     Attributes
     ----------
@@ -542,7 +781,27 @@ class CORFCell:
     Orientation θ rotates the subunit layout by θ (rad), with this library's convention: the
     cell with orientation θ prefers ``step_edge(size, θ)``, bright where
     ``x cos θ + y sin θ ≥ 0``. Edge cells are polarity specific, so orientations span
-    [0, 2π). See the module notes for the implementation and the LGN rectification floor.
+    [0, 2π). Both conventions use it; the released code's orientation θ_m (y axis up, its
+    θ_m = 0 cell bright on the left) is ``θ_m = (π − θ) mod 2π``, and its subunit angles
+    map the same way. See the module notes for the implementation.
+
+    What each convention does (released quirk → corrected choice):
+
+    - configuration: nearest-pixel samples of the 200×200 released edge at 1° steps, an
+      absolute 0.01 cut-off, 3-decimal rounding and plateau peaks (half-degree φ possible),
+      polarity by argmax with a tie going to off → bilinear samples of a centred edge, a
+      cut-off relative to the largest sample, exact local maxima;
+    - ρ lists on the released σ ranges → half-open ranges covering [1, 5];
+    - DoG: circular over the padded image, displaced by ½ px (even padded size) or 1 px
+      (odd) → a centred, finite DoG correlation;
+    - padding: symmetric by ``params.radius = round(max ρ + (σ₀ + α·max ρ)/2)``, blur and
+      shift filled with zeros beyond it → the cell's padding mode, wide enough that no zero
+      fill is ever read;
+    - LGN rectification at 0 (rounding noise of flat regions passes) → at τ (module notes);
+    - shifts ``fix(ρ cos φ)``, ``fix(ρ sin φ)`` (truncated toward zero) → rounded to nearest;
+    - ρ rounded to 3 decimals for the blur, the shift and the weight → ρ as configured;
+    - push-pull: one σ̂ = max ρ/3 over the push and pull subunits together, also at k = 0 →
+      the push cell's σ̂ for both.
 
     Examples
     --------
@@ -556,32 +815,37 @@ class CORFCell:
     (8, 64, 64)
     >>> int(responses[:, 32, 32].argmax())
     0
+    >>> len(CORFCell(convention="released").subunit_set)
+    14
     """
 
     sigma: float = 2.2
     rho: tuple[float, ...] | None = None
-    threshold: float = 0.1
+    threshold: float | None = None
     prototype: Literal["edge", "line"] = "edge"
     line_width: int = 1
     blur_sigma0: float = 2.0
     blur_alpha: float = 0.9
     subunits: SubunitSet | None = field(default=None, repr=False)
-    padding: Padding = "reflect"
+    padding: Padding | None = None
+    convention: Convention = "corrected"
     subunit_set: SubunitSet = field(init=False, repr=False, compare=False)
+
+    #: PushPullCell's field that parametrises :meth:`pull_cell`, and the defaults of [A14]_.
+    pull_parameter: ClassVar[str] = "pull_shift"
+    default_inhibition_strength: ClassVar[float] = 1.8
+    default_pull_parameter: ClassVar[float] = 4.0
 
     def __post_init__(self) -> None:
         # every field is checked, even those that explicit subunits make unused, so that a
         # typo never passes silently; numbers are stored as Python floats
+        released = _check_convention(self.convention) == "released"
         numeric = {
             "sigma": check_positive(self.sigma, "sigma"),
-            "threshold": check_positive(self.threshold, "threshold"),
+            "threshold": _check_threshold(self.threshold, released),
             "blur_sigma0": check_positive(self.blur_sigma0, "blur_sigma0", allow_zero=True),
             "blur_alpha": check_positive(self.blur_alpha, "blur_alpha", allow_zero=True),
         }
-        if numeric["threshold"] > 1:
-            raise ValueError(
-                f"threshold must be in (0, 1] (relative to the maximum), got {self.threshold!r}"
-            )
         for name, value in numeric.items():
             object.__setattr__(self, name, value)
         if self.rho is not None:
@@ -596,8 +860,10 @@ class CORFCell:
             or (width % 2 == 0)
         ):
             raise ValueError(f"line_width must be an odd positive int (px), got {width!r}")
-        if self.padding not in PADDING_MODES:
+        padding = ("symmetric" if released else "reflect") if self.padding is None else self.padding
+        if padding not in PADDING_MODES:
             raise ValueError(f"padding must be one of {PADDING_MODES}, got {self.padding!r}")
+        object.__setattr__(self, "padding", padding)
         if self.subunits is not None:
             if not isinstance(self.subunits, SubunitSet):
                 raise TypeError(
@@ -606,20 +872,45 @@ class CORFCell:
             object.__setattr__(self, "subunit_set", self.subunits)
             return
         sigma, rho = self.sigma, self.radii
-        size = 2 * (math.ceil(max(rho)) + int(3.0 * sigma + 0.5) + 2) + 1
-        image = edge_prototype(size) if self.prototype == "edge" else line_prototype(size, width)
-        object.__setattr__(
-            self, "subunit_set", configure_subunits(image, sigma, rho, self.threshold)
-        )
+        if released:
+            if self.prototype != "edge":
+                raise ValueError(
+                    "the released convention configures from the released code's edge only; "
+                    f"got prototype={self.prototype!r}"
+                )
+            units = configure_subunits(
+                _released_prototype(), sigma, rho, self.threshold, convention="released"
+            )
+        else:
+            size = 2 * (math.ceil(max(rho)) + int(3.0 * sigma + 0.5) + 2) + 1
+            image = (
+                edge_prototype(size) if self.prototype == "edge" else line_prototype(size, width)
+            )
+            units = configure_subunits(image, sigma, rho, self.threshold)
+        object.__setattr__(self, "subunit_set", units)
 
     @property
     def radii(self) -> tuple[float, ...]:
         """The ρ list in px: ``rho`` if given, else :func:`default_rho` of σ."""
-        return default_rho(self.sigma) if self.rho is None else tuple(self.rho)
+        return default_rho(self.sigma, self.convention) if self.rho is None else tuple(self.rho)
 
     def blur_radius(self, rho: float) -> int:
-        """Half-size r in px of the blur of a subunit at distance ρ: round((σ₀ + αρ)/2)."""
+        """Half-size r in px of the blur of a subunit at distance ρ: round((σ₀ + αρ)/2).
+
+        In the released convention ρ is first rounded to 3 decimals, as the released code
+        does."""
+        if self.convention == "released":
+            value = (self.blur_sigma0 + self.blur_alpha * float(_round3(rho))) / 2.0
+            return int(_matlab_round(value))
         return int(_round_shift(np.array([(self.blur_sigma0 + self.blur_alpha * rho) / 2.0]))[0])
+
+    @property
+    def model_radius(self) -> int:
+        """The released code's ``params.radius`` in px, ``round(max ρ + (σ₀ + α·max ρ)/2)``
+        (max ρ of the ρ list, or of the explicit subunits): the width of its symmetric
+        padding. The released convention pads by it; the corrected one pads as needed."""
+        largest = max(self.radii) if self.subunits is None else float(self.subunit_set.rhos.max())
+        return int(_matlab_round(largest + (self.blur_sigma0 + self.blur_alpha * largest) / 2.0))
 
     @property
     def support(self) -> int:
@@ -629,18 +920,37 @@ class CORFCell:
     def pull_cell(self, shift: float = 4.0) -> CORFCell:
         """The antiphase (pull) cell of [A14]_: see :meth:`SubunitSet.pull`.
 
+        Parameters
+        ----------
+        shift : float, optional
+            β > 0 in px, how far each pull subunit moves outward along the cell's x axis
+            (default 4).
+
+        Returns
+        -------
+        CORFCell
+            Same convention, blur and padding. Released: the subunits as the released
+            ``modifyModel`` moves them (in its own frame), and σ̂ the released code's one
+            weight σ over push and pull (max ρ rounded to 3 decimals, over both, / 3), which
+            :class:`PushPullCell` then uses for the push cell too. Corrected: σ̂ of the push.
+
         Examples
         --------
         >>> from v1pushpull.cells import CORFCell
         >>> cell = CORFCell()
         >>> set(cell.pull_cell().subunit_set.polarities) == set(cell.subunit_set.polarities)
         True
+        >>> round(CORFCell(convention="released").pull_cell().subunit_set.weight_sigma, 6)
+        6.632667
         """
+        units = self.subunit_set
+        pulled = units._released_pull(shift) if self.convention == "released" else units.pull(shift)
         return CORFCell(
             blur_sigma0=self.blur_sigma0,
             blur_alpha=self.blur_alpha,
-            subunits=self.subunit_set.pull(shift),
+            subunits=pulled,
             padding=self.padding,
+            convention=self.convention,
         )
 
     def response(self, images: Any, orientations: Any) -> Any:
@@ -652,6 +962,7 @@ class CORFCell:
             Real floating images of any backend, at least :attr:`support` px on each side.
         orientations : float or 1-D sequence of float
             Orientations θ in rad, typically ``2πk/n`` (edge cells are polarity specific).
+            The released code's θ_m is ``(π − θ) mod 2π``.
 
         Returns
         -------
@@ -672,7 +983,79 @@ class CORFCell:
         >>> float(CORFCell().response(np.full((2, 48, 48), 0.5), [0.0, np.pi]).max())
         0.0
         """
-        return _geometric_mean_responses(images, orientations, [self], lambda rs: rs[0])
+        images, xp = as_float_images(images)
+        theta = as_orientations(orientations)
+        return _geometric_mean_responses(xp, images, theta, [self], lambda logs: xp.exp(logs[0]))
+
+    def _push_pull_response(
+        self, pull: SimpleCell, strength: float, images: Any, orientations: Any
+    ) -> Any:
+        images, xp = as_float_images(images)
+        theta = as_orientations(orientations)
+
+        # exp only where [push − k·pull]₊ can be positive, log push > log pull + log k − 1e-3
+        # (a superset: the margin is far above the rounding of exp), which is about a tenth
+        # of the pixels of a natural image; the result is the same to the last bit
+        threshold = (math.log(strength) if strength > 0 else -math.inf) - 1e-3
+        masked = is_numpy(xp)
+
+        def combine(logs: list[Any]) -> Any:
+            # in place: the per-orientation work stays at three image-sized buffers
+            push, inhibition = logs
+            logs.clear()
+            if masked:
+                with np.errstate(invalid="ignore"):  # −inf − (−inf): both silent, not a candidate
+                    out = np.subtract(push, inhibition)
+                # flat indices: take/put are 3× faster than boolean masks here
+                index = np.flatnonzero(out > threshold)
+                positive = np.exp(push.take(index))
+                del push
+                negative = np.exp(inhibition.take(index))
+                del inhibition
+                negative *= strength
+                positive -= negative
+                out.fill(0.0)
+                out.put(index, np.maximum(positive, 0.0, out=positive))
+                return out
+            push, inhibition = xp.exp(push), xp.exp(inhibition)
+            inhibition *= strength
+            push -= inhibition
+            del inhibition
+            return xp.clip(push, min=0.0)
+
+        # released: push and pull share the pull's σ̂ (max ρ over both / 3); corrected: the
+        # pull keeps the push's σ̂, so this changes nothing
+        shared = pull.subunit_set.weight_sigma
+        return _geometric_mean_responses(xp, images, theta, [self, pull], combine, shared)
+
+    def _applied_rhos(self) -> np.ndarray:
+        """ρ as the engine uses it: rounded to 3 decimals in the released convention."""
+        rhos = self.subunit_set.rhos
+        return _round3(rhos) if self.convention == "released" else rhos
+
+    def _weights(self, weight_sigma: float | None = None) -> np.ndarray:
+        """Normalised weights of the geometric mean (released: of the rounded ρ)."""
+        units = self.subunit_set
+        if self.convention == "corrected" and weight_sigma in (None, units.weight_sigma):
+            return units.weights
+        sigma = units.weight_sigma if weight_sigma is None else weight_sigma
+        exponents = -(self._applied_rhos() ** 2) / (2.0 * sigma**2)
+        return np.exp(exponents - scipy.special.logsumexp(exponents))
+
+    def _shifts(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Integer shifts (dx, dy), (n_orientations, n_subunits): rounded (corrected), or as
+        the released getResponse computes them in its own frame: φ_m + θ_m mod 2π, then
+        ``fix`` of ρ cos and ρ sin (truncated toward zero)."""
+        if self.convention == "corrected":
+            return self.subunit_set.shifts(theta)
+        angle = np.mod(
+            _released_angles(self.subunit_set.phis)[None, :] + _released_angles(theta)[:, None],
+            2.0 * np.pi,
+        )
+        rho = self._applied_rhos()[None, :]
+        dx = np.fix(rho * np.cos(angle)).astype(np.int64)
+        dy = -np.fix(rho * np.sin(angle)).astype(np.int64)
+        return dx, dy
 
     def linear_receptive_fields(
         self,
@@ -687,7 +1070,9 @@ class CORFCell:
 
         ``sᵢ`` is +1 for on and −1 for off subunits, the weights sum to 1. It is the linear
         receptive field the cell would have without rectification and with an arithmetic
-        instead of a geometric mean (used by ``to_torch_layer("corf")``).
+        instead of a geometric mean (used by ``to_torch_layer("corf")``). In the released
+        convention the subunits sit at the released shifts, radii and weights; its DoG's
+        half-pixel offset is not represented.
 
         Parameters
         ----------
@@ -712,10 +1097,10 @@ class CORFCell:
         """
         theta = as_orientations(orientations)
         units = self.subunit_set
-        dx, dy = units.shifts(theta)
+        dx, dy = self._shifts(theta)
         kernels = []
-        for unit in units:
-            radius = self.blur_radius(unit.rho)
+        for unit, rho in zip(units, self._applied_rhos(), strict=True):
+            radius = self.blur_radius(rho)
             taps = np.array(_gaussian_taps(radius))
             blurred = scipy.signal.convolve(dog_kernel(unit.sigma), np.outer(taps, taps))
             kernels.append(blurred if unit.polarity == "on" else -blurred)
@@ -724,7 +1109,7 @@ class CORFCell:
         full = 2 * reach + 1
         fields = np.zeros((theta.size, full, full))
         for i in range(theta.size):
-            for j, (kernel, weight) in enumerate(zip(kernels, units.weights, strict=True)):
+            for j, (kernel, weight) in enumerate(zip(kernels, self._weights(), strict=True)):
                 k = kernel.shape[0] // 2
                 row, col = reach + dy[i, j], reach + dx[i, j]
                 fields[i, row - k : row + k + 1, col - k : col + k + 1] += weight * kernel
@@ -753,6 +1138,15 @@ def _separable_blur(
     start = pad - shift - radius
     rows, cols = height + 2 * shift, width + 2 * shift
     columns = slice(start, start + cols + 2 * radius)
+    if radius >= _NDIMAGE_RADIUS and is_numpy(xp):
+        # SciPy's C loop: one pass per axis instead of two per tap (2.5× faster at r = 10)
+        window = lgn[..., start : start + rows + 2 * radius, columns]
+        kernel = np.array(taps, dtype=window.dtype)
+        vertical = ndi.correlate1d(window, kernel, axis=-2, mode="constant")
+        vertical = vertical[..., radius : radius + rows, :]
+        blurred = ndi.correlate1d(vertical, kernel, axis=-1, mode="constant")
+        # a copy, so that the stored map does not keep the 2r wider buffer alive
+        return blurred[..., :, radius : radius + cols].copy()
     # the first product is a fresh array, so the in-place sums never touch ``lgn``
     vertical = taps[0] * lgn[..., start : start + rows, columns]
     for a in range(1, len(taps)):
@@ -764,76 +1158,109 @@ def _separable_blur(
 
 
 def _geometric_mean_responses(
+    xp: ModuleType,
     images: Any,
-    orientations: Any,
+    theta: np.ndarray,
     cells: Sequence[CORFCell],
     combine: Callable[[list[Any]], Any],
+    weight_sigma: float | None = None,
 ) -> Any:
     """Responses of one or more CORF cells, combined per orientation (internal engine).
 
-    The cells share the DoG responses; ``combine`` maps the list of per-cell responses at one
-    orientation, each (..., H, W), to the output at that orientation (e.g. push − k·pull).
+    ``images`` and ``theta`` are validated by the caller. The cells share the DoG responses
+    and one convention (the first cell's padding and, released, its ``model_radius``);
+    ``combine`` maps the list of per-cell responses at one orientation, each (..., H, W), to
+    the output at that orientation (e.g. push − k·pull), from their logarithms: the cells'
+    log responses ``Σ wᵢ log sᵢ`` (−inf where the response is 0), so that ``combine``
+    computes ``exp`` only where it needs it. ``weight_sigma`` overrides every cell's σ̂ (the
+    released push-pull cell's shared σ̂).
     """
-    images, xp = as_float_images(images)
-    theta = as_orientations(orientations)
     for cell in cells:
         check_image_size(images, cell.support, "CORF cell's support (2·ceil(max ρ) + 1)")
     height, width = (int(n) for n in images.shape[-2:])
+    released = cells[0].convention == "released"
 
     # Unique maps: one per (cell, polarity, σ, ρ); the weight is folded into the stored log.
     keys: dict[tuple[int, str, float, float], int] = {}
     entries = []  # per cell: ((subunit, map index) per kept subunit, dx, dy)
     shifts_needed: dict[int, int] = {}
     weights: dict[int, float] = {}
+    radii: dict[int, int] = {}
     for c, cell in enumerate(cells):
-        units = cell.subunit_set
-        dx, dy = units.shifts(theta)
+        dx, dy = cell._shifts(theta)
         kept = []
-        for j, (unit, weight) in enumerate(zip(units, units.weights, strict=True)):
+        applied = zip(
+            cell.subunit_set, cell._applied_rhos(), cell._weights(weight_sigma), strict=True
+        )
+        for j, (unit, rho, weight) in enumerate(applied):
             if weight == 0.0:
                 # an underflowed weight: the subunit's factor is s⁰ = 1, and skipping it
                 # avoids 0·log 0 = NaN where its map is 0
                 continue
-            key = (c, unit.polarity, unit.sigma, unit.rho)
+            key = (c, unit.polarity, unit.sigma, float(rho))
             m = keys.setdefault(key, len(keys))
             kept.append((j, m))
             weights[m] = float(weight)
+            radii[m] = cell.blur_radius(float(rho))
             reach = int(max(np.abs(dx[:, j]).max(), np.abs(dy[:, j]).max()))
             shifts_needed[m] = max(shifts_needed.get(m, 0), reach)
         entries.append((kept, dx, dy))
-    radii = {m: cells[key[0]].blur_radius(key[3]) for key, m in keys.items()}
-    # The DoG must be read up to the largest shift plus blur radius from the image; padding
-    # by its own radius too makes those values depend on the image extension mode only.
-    dog_radius = max(int(3.0 * key[2] + 0.5) for key in keys)
-    pad = max(shifts_needed[m] + radii[m] for m in keys.values()) + dog_radius
+    reach = max(shifts_needed[m] + radii[m] for m in keys.values())
+    padding = cells[0].padding
+    if released:
+        # the released code pads by params.radius and fills the blur and the shift with
+        # zeros beyond the padded image; ``extra`` zeros make room for reaches beyond it
+        border = cells[0].model_radius
+        extra = max(0, reach - border)
+        pad = border + extra
+        padded = _pad(xp, images, ((border, border), (border, border)), padding)
+        floor: Any = 0.0
+        order = ("off", "on")  # the released DoG is the off map
+    else:
+        # The DoG must be read up to the largest shift plus blur radius from the image;
+        # padding by its own radius too makes those values depend on the padding mode only.
+        pad = reach + max(int(3.0 * key[2] + 0.5) for key in keys)
+        padded = _pad(xp, images, ((pad, pad), (pad, pad)), padding)
+        scale = xp.max(xp.abs(images), axis=(-2, -1), keepdims=True)
+        floor = _FLOOR_EPS * float(xp.finfo(images.dtype).eps) * scale
+        order = ("on", "off")
 
     maps: dict[int, Any] = {}
-    scale = xp.max(xp.abs(images), axis=(-2, -1), keepdims=True)
-    floor = _FLOOR_EPS * float(xp.finfo(images.dtype).eps) * scale
-    padding = cells[0].padding
-    padded = pad_images(images, ((pad, pad), (pad, pad)), padding)
     device = device_of(images)
     sigmas = sorted({key[2] for key in keys})
     # Buffers are released as soon as possible and updated in place: the peak memory is the
     # stored maps plus a handful of image-sized buffers.
     for position, sigma in enumerate(sigmas):
-        kernel = dog_kernel(sigma, xp=xp, device=device, dtype=images.dtype)
-        linear = filter_bank(padded, kernel, padding, check_finite=False)
+        if released:
+            linear = _released_dog(xp, padded, sigma)
+        else:
+            kernel = dog_kernel(sigma, xp=xp, device=device, dtype=images.dtype)
+            linear = _filter_bank(xp, padded, kernel[None, ...], padding)[..., 0, :, :]
         if position == len(sigmas) - 1:
             del padded
-        for polarity in ("on", "off"):
-            if polarity == "off":
+        for polarity in order:
+            if polarity == order[1]:
                 linear *= -1.0
             wanted = [(key, m) for key, m in keys.items() if key[1:3] == (polarity, sigma)]
             if not wanted:
                 continue
             lgn = xp.where(linear > floor, linear, 0.0)
-            if polarity == "off":
+            if polarity == order[1]:
                 del linear
+            if released and extra:
+                lgn = _pad(xp, lgn, ((extra, extra), (extra, extra)), "constant")
             for _, m in wanted:
-                logged = _separable_blur(xp, lgn, pad, shifts_needed[m], radii[m], height, width)
+                shift = shifts_needed[m]
+                blurred = _separable_blur(xp, lgn, pad, shift, radii[m], height, width)
+                if released and shift > border:
+                    # the released shift reads zeros beyond the padded image
+                    outside = shift - border
+                    for axis_slice in (slice(0, outside), slice(-outside, None)):
+                        blurred[..., axis_slice, :] = 0.0
+                        blurred[..., :, axis_slice] = 0.0
                 with np.errstate(divide="ignore"):
-                    logged = xp.log(logged)
+                    logged = np.log(blurred, out=blurred) if is_numpy(xp) else xp.log(blurred)
+                del blurred
                 logged *= weights[m]
                 maps[m] = logged
                 del logged
@@ -844,17 +1271,17 @@ def _geometric_mean_responses(
     for i in range(theta.size):
         per_cell = []
         for kept, dx, dy in entries:
-            total = None
+            views = []
             for j, m in kept:
                 s = shifts_needed[m]
                 row, col = s + int(dy[i, j]), s + int(dx[i, j])
-                view = maps[m][..., row : row + height, col : col + width]
-                if total is None:
-                    total = xp.asarray(view, copy=True)
-                else:
-                    total += view
-            per_cell.append(xp.exp(total))
-            del total
+                views.append(maps[m][..., row : row + height, col : col + width])
+            # the first sum allocates the buffer: one pass fewer than copy, then add
+            total = views[0] + views[1] if len(views) > 1 else xp.asarray(views[0], copy=True)
+            for view in views[2:]:
+                total += view
+            per_cell.append(total)
+            del total, views
         out[..., i, :, :] = combine(per_cell)
         del per_cell
     return out

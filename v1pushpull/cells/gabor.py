@@ -9,29 +9,29 @@ References
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .._backend import (
-    array_namespace,
     as_float_images,
     as_orientations,
     check_positive,
     check_wavelengths,
     device_of,
 )
-from ..filtering import PADDING_MODES, Padding, filter_bank
+from ..filtering import PADDING_MODES, Padding, _filter_bank
 from ..kernels import Normalization, _default_gabor_size, _gabor_sigmas, gabor_bank
 from ._validation import check_real
+from .base import SimpleCell
 
 __all__ = ["GaborCell"]
 
 
 @dataclass(frozen=True)
-class GaborCell:
+class GaborCell(SimpleCell):
     """Gabor simple cell: ``r = [g_θ ⋆ I − t]₊`` [G03]_.
 
     The receptive field ``g_θ`` is the Gabor function of :func:`v1pushpull.gabor_kernel`
@@ -96,6 +96,11 @@ class GaborCell:
     threshold: float = 0.0
     normalization: Normalization = "petkov"
     padding: Padding = "reflect"
+
+    #: PushPullCell's field that parametrises :meth:`pull_cell`, and the defaults of [S20]_.
+    pull_parameter: ClassVar[str] = "pull_scale"
+    default_inhibition_strength: ClassVar[float] = 1.0
+    default_pull_parameter: ClassVar[float] = 2.0
 
     def __post_init__(self) -> None:
         # every numeric field is checked (TypeError for non-numbers, ValueError for NaN or out
@@ -179,10 +184,40 @@ class GaborCell:
         theta = as_orientations(orientations)
         return self._bank(theta, float(self.phase), size, xp, device, dtype)
 
-    def _prepare(self, images: Any, orientations: Any) -> tuple[Any, Any, Any]:
-        images, xp = as_float_images(images)
-        theta = as_orientations(orientations)
-        return images, xp, theta
+    def pull_cell(self, scale: float = 2.0) -> GaborCell:
+        """The antiphase (pull) cell: the opposite-polarity Gabor (phase + π) widened by s.
+
+        Wavelength and envelope σ are multiplied by ``scale``; aspect ratio, threshold,
+        normalisation and padding are kept (see :mod:`v1pushpull.cells.pushpull`).
+
+        Parameters
+        ----------
+        scale : float, optional
+            s > 0 (default 2, the push-pull layer's [S20]_).
+
+        Returns
+        -------
+        GaborCell
+
+        Examples
+        --------
+        >>> from v1pushpull.cells import GaborCell
+        >>> pull = GaborCell(wavelength=6.0).pull_cell(2.0)
+        >>> pull.wavelength, round(pull.phase, 6)
+        (12.0, 3.141593)
+        """
+        scale = check_positive(scale, "scale")
+        return replace(
+            self,
+            wavelength=self.wavelength * scale,
+            sigma=self.envelope_sigma * scale,
+            phase=float(self.phase) + math.pi,
+        )
+
+    def _linear(self, xp: ModuleType, images: Any, theta: Any) -> Any:
+        """``g_θ ⋆ I`` of validated images."""
+        bank = self._bank(theta, float(self.phase), None, xp, device_of(images), images.dtype)
+        return _filter_bank(xp, images, bank, self.padding)
 
     def linear_response(self, images: Any, orientations: Any) -> Any:
         """The linear stage ``g_θ ⋆ I`` before threshold and rectification.
@@ -206,9 +241,8 @@ class GaborCell:
         >>> float(abs(cell.linear_response(np.full((32, 32), 0.5), [0.0])).max()) < 1e-9
         True
         """
-        images, xp, theta = self._prepare(images, orientations)
-        bank = self._bank(theta, float(self.phase), None, xp, device_of(images), images.dtype)
-        return filter_bank(images, bank, self.padding, check_finite=False)
+        images, xp = as_float_images(images)
+        return self._linear(xp, images, as_orientations(orientations))
 
     def response(self, images: Any, orientations: Any) -> Any:
         """Simple-cell responses ``[g_θ ⋆ I − t]₊`` at each orientation.
@@ -241,9 +275,25 @@ class GaborCell:
         >>> cell.response(np.zeros((2, 48, 48)), [0.0, np.pi / 2]).shape
         (2, 2, 48, 48)
         """
-        linear = self.linear_response(images, orientations)
-        xp = array_namespace(linear)
+        images, xp = as_float_images(images)
+        linear = self._linear(xp, images, as_orientations(orientations))
         return xp.clip(linear - float(self.threshold), min=0.0)
+
+    def _push_pull_response(
+        self, pull: SimpleCell, strength: float, images: Any, orientations: Any
+    ) -> Any:
+        # One validation for both cells. Each cell filters at its own kernel size, so the
+        # push part is bit for bit the push cell's response and [push − k·pull]₊ never
+        # exceeds it (one transform for both banks would change it by rounding, ~2e-16).
+        images, xp = as_float_images(images)
+        theta = as_orientations(orientations)
+        push = xp.clip(self._linear(xp, images, theta) - float(self.threshold), min=0.0)
+        if strength == 0.0:
+            return push
+        inhibition = xp.clip(pull._linear(xp, images, theta) - float(pull.threshold), min=0.0)
+        inhibition *= strength
+        push -= inhibition
+        return xp.clip(push, min=0.0)
 
     def energy(self, images: Any, orientations: Any) -> Any:
         """Gabor energy (complex cell): ``sqrt((g_θ,φ ⋆ I)² + (g_θ,φ+π/2 ⋆ I)²)``.
@@ -271,12 +321,16 @@ class GaborCell:
         >>> bool(energy[0, 20:44, 20:44].std() < 0.05 * energy[0, 20:44, 20:44].mean())
         True
         """
-        images, xp, theta = self._prepare(images, orientations)
+        images, xp = as_float_images(images)
+        return self._energy(xp, images, as_orientations(orientations))
+
+    def _energy(self, xp: ModuleType, images: Any, theta: Any) -> Any:
+        """Gabor energy of validated images."""
         n = theta.size
         phases = [float(self.phase), float(self.phase) + math.pi / 2]
         # phase varies fastest in the bank: even and odd kernels alternate
         bank = self._bank(theta, phases, None, xp, device_of(images), images.dtype)
-        linear = filter_bank(images, bank, self.padding, check_finite=False)
+        linear = _filter_bank(xp, images, bank, self.padding)
         return xp.sqrt(
             linear[..., 0 : 2 * n : 2, :, :] ** 2 + linear[..., 1 : 2 * n : 2, :, :] ** 2
         )

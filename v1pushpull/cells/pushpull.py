@@ -1,12 +1,14 @@
 """Push-pull inhibition for any simple cell: ``r = [r_push − k·r_pull]₊``.
 
-The pull (antiphase) cell is derived from the push cell, so a study compares "with and
-without push-pull" by wrapping the cell it already has:
+The pull (antiphase) cell is derived from the push cell — each
+:class:`~v1pushpull.cells.base.SimpleCell` builds its own with ``pull_cell`` — so a study
+compares "with and without push-pull" by wrapping the cell it already has:
 
 - CORF [A14]_: the pull cell has every subunit's polarity inverted and moved outward by β px
   along the cell's x axis (:meth:`v1pushpull.cells.CORFCell.pull_cell`).
 - Gabor: the pull receptive field is the opposite-polarity Gabor (phase + π, i.e. the negated
-  kernel) widened by a factor s (wavelength and envelope σ times s), the continuous analogue
+  kernel) widened by a factor s (wavelength and envelope σ times s;
+  :meth:`v1pushpull.cells.GaborCell.pull_cell`), the continuous analogue
   of the push-pull CNN layer's negated, upsampled kernel ``−k↑`` [S20]_ — in shape, not in
   gain. The Gabor pull cell is normalised like the push cell (Petkov's normalisation: lobes
   summing to ±1, so both kernels have L1 norm 2), while bilinear upsampling to the size
@@ -25,21 +27,15 @@ References
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from .._backend import array_namespace, check_positive
-from .corf import CORFCell, _geometric_mean_responses
+from .._backend import check_positive
+from .base import SimpleCell
+from .corf import CORFCell
 from .gabor import GaborCell
 
 __all__ = ["PushPullCell"]
-
-_DEFAULTS = {
-    # model: (inhibition strength k, pull shift β in px, pull scale s)
-    "corf": (1.8, 4.0, None),  # released example of [A14]
-    "gabor": (1.0, None, 2.0),  # published setting of the CNN layer [S20]
-}
 
 
 @dataclass(frozen=True)
@@ -49,10 +45,10 @@ class PushPullCell:
     Parameters
     ----------
     push : CORFCell or GaborCell
-        The excitatory (push) cell.
+        The excitatory (push) cell, any :class:`~v1pushpull.cells.base.SimpleCell`.
     inhibition_strength : float, optional
         k ≥ 0 (default 1.8 for CORF [A14]_, 1 for Gabor [S20]_). ``k = 0`` gives the push
-        cell's response.
+        cell's response (in the released CORF convention, with the shared σ̂, see Notes).
     pull_shift : float, optional
         CORF only: β in px, how far each pull subunit moves outward (default 4).
     pull_scale : float, optional
@@ -61,7 +57,7 @@ class PushPullCell:
     Attributes
     ----------
     pull : CORFCell or GaborCell
-        The derived pull cell.
+        The derived pull cell, ``push.pull_cell(pull_shift or pull_scale)``.
 
     Raises
     ------
@@ -69,6 +65,14 @@ class PushPullCell:
         If ``push`` is not a CORFCell or GaborCell.
     ValueError
         If k, β or s is invalid, or β/s is given for the other model.
+
+    Notes
+    -----
+    With a ``CORFCell(convention="released")`` push cell, push and pull share one weight σ̂,
+    the largest ρ (rounded to 3 decimals) over the push and the pull subunits, / 3, as the
+    released code computes it (6.632667 px instead of the push cell's own 6.393333 px at
+    σ = 2.2, β = 4) — also at k = 0, where the response is therefore not the push cell's
+    own. The corrected convention keeps the push cell's σ̂ for both.
 
     Examples
     --------
@@ -89,45 +93,29 @@ class PushPullCell:
     pull: CORFCell | GaborCell = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.push, CORFCell):
-            model, other, other_name = "corf", self.pull_scale, "pull_scale"
-        elif isinstance(self.push, GaborCell):
-            model, other, other_name = "gabor", self.pull_shift, "pull_shift"
-        else:
+        if not isinstance(self.push, SimpleCell):
             raise TypeError(
                 f"push must be a CORFCell or a GaborCell, got {type(self.push).__name__}"
             )
-        if other is not None:
-            raise ValueError(
-                f"{other_name} does not apply to a {type(self.push).__name__} push cell, "
-                f"got {other_name}={other!r}"
-            )
-        strength, shift, scale = _DEFAULTS[model]
+        name = self.push.pull_parameter
+        given = {"pull_shift": self.pull_shift, "pull_scale": self.pull_scale}
+        for other, value in given.items():
+            if other != name and value is not None:
+                raise ValueError(
+                    f"{other} does not apply to a {type(self.push).__name__} push cell, "
+                    f"got {other}={value!r}"
+                )
+        strength = self.push.default_inhibition_strength
         if self.inhibition_strength is not None:
             strength = check_positive(
                 self.inhibition_strength, "inhibition_strength", allow_zero=True
             )
         object.__setattr__(self, "inhibition_strength", strength)
-        if model == "corf":
-            if self.pull_shift is not None:
-                shift = check_positive(self.pull_shift, "pull_shift")
-            object.__setattr__(self, "pull_shift", shift)
-            object.__setattr__(self, "pull", self.push.pull_cell(shift))
-            return
-        if self.pull_scale is not None:
-            scale = check_positive(self.pull_scale, "pull_scale")
-        object.__setattr__(self, "pull_scale", scale)
-        push = self.push
-        object.__setattr__(
-            self,
-            "pull",
-            replace(
-                push,
-                wavelength=push.wavelength * scale,
-                sigma=push.envelope_sigma * scale,
-                phase=float(push.phase) + math.pi,
-            ),
-        )
+        value = self.push.default_pull_parameter
+        if given[name] is not None:
+            value = check_positive(given[name], name)
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "pull", self.push.pull_cell(value))
 
     @property
     def support(self) -> int:
@@ -137,6 +125,9 @@ class PushPullCell:
 
     def response(self, images: Any, orientations: Any) -> Any:
         """Push-pull responses ``[r_push − k·r_pull]₊`` at each orientation.
+
+        The images are validated once and, for Gabor cells, transformed once for both
+        kernels; CORF cells share their DoG responses.
 
         Parameters
         ----------
@@ -149,7 +140,8 @@ class PushPullCell:
         Returns
         -------
         array, shape (..., n_orientations, H, W)
-            Non-negative responses, never larger than the push cell's.
+            Non-negative responses, never larger than the push cell's (released CORF: than
+            the push cell's with the shared σ̂).
 
         Raises
         ------
@@ -164,20 +156,6 @@ class PushPullCell:
         >>> cell.response(np.zeros((48, 48)), [0.0]).shape
         (1, 48, 48)
         """
-        k = float(self.inhibition_strength)
-        if isinstance(self.push, CORFCell):
-
-            def combine(responses: list[Any]) -> Any:
-                # in place: the per-orientation work stays at three image-sized buffers
-                push, pull = responses
-                responses.clear()
-                pull *= k
-                push -= pull
-                del pull
-                return array_namespace(push).clip(push, min=0.0)
-
-            return _geometric_mean_responses(images, orientations, [self.push, self.pull], combine)
-        pull = self.pull.response(images, orientations)
-        push = self.push.response(images, orientations)
-        xp = array_namespace(push)
-        return xp.clip(push - k * pull, min=0.0)
+        return self.push._push_pull_response(
+            self.pull, float(self.inhibition_strength), images, orientations
+        )

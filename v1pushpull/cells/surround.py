@@ -27,14 +27,14 @@ from typing import Any, Literal
 import numpy as np
 
 from .._backend import (
-    array_namespace,
     as_float_images,
+    as_orientations,
     asarray_on,
     check_positive,
     creation_context,
     device_of,
 )
-from ..filtering import PADDING_MODES, Padding, filter_bank
+from ..filtering import PADDING_MODES, Padding, _filter_bank
 from ..kernels import gaussian_kernel
 from .gabor import GaborCell
 
@@ -145,7 +145,14 @@ def surround_inhibition(
     if padding not in PADDING_MODES:
         raise ValueError(f"padding must be one of {PADDING_MODES}, got {padding!r}")
     weights = surround_weighting(sigma, ratio, xp=xp, device=device_of(energy), dtype=energy.dtype)
-    surround = filter_bank(energy, weights, padding, check_finite=False)
+    return _inhibit(xp, energy, energy, weights, alpha, padding)
+
+
+def _inhibit(
+    xp: ModuleType, energy: Any, source: Any, weights: Any, alpha: float, padding: str
+) -> Any:
+    """``[E − α·(S ⋆ w)]₊`` for validated arrays; ``source`` S broadcasts against E."""
+    surround = _filter_bank(xp, source, weights[None, ...], padding)[..., 0, :, :]
     return xp.clip(energy - alpha * surround, min=0.0)
 
 
@@ -246,8 +253,8 @@ class SurroundInhibitionCell:
         >>> bool(np.allclose(cell.response(image, [0.0]), cell.gabor.energy(image, [0.0])))
         True
         """
-        energy = self.gabor.energy(images, orientations)
-        xp = array_namespace(energy)
+        images, xp = as_float_images(images)
+        energy = self.gabor._energy(xp, images, as_orientations(orientations))
         weights = surround_weighting(
             self.gabor.envelope_sigma,
             self.surround_ratio,
@@ -255,11 +262,8 @@ class SurroundInhibitionCell:
             device=device_of(energy),
             dtype=energy.dtype,
         )
-        padding = self.gabor.padding
-        if self.inhibition == "isotropic":
-            strongest = xp.max(energy, axis=-3)
-            surround = filter_bank(strongest, weights, padding, check_finite=False)
-            surround = xp.expand_dims(surround, axis=-3)
-        else:
-            surround = filter_bank(energy, weights, padding, check_finite=False)
-        return xp.clip(energy - float(self.alpha) * surround, min=0.0)
+        # the same inhibition as surround_inhibition, by the strongest orientation's energy
+        # (isotropic) or by each orientation's own (anisotropic)
+        isotropic = self.inhibition == "isotropic"
+        source = xp.max(energy, axis=-3, keepdims=True) if isotropic else energy
+        return _inhibit(xp, energy, source, weights, float(self.alpha), self.gabor.padding)
