@@ -259,17 +259,19 @@ def test_end_to_end(run, p):
 # The corrected convention against the released binary maps: F-measure (BSDS matching,
 # tolerance 0.0075 of the diagonal = 1.36 px) of detect_corf_contours(..., "corrected"),
 # measured once (see the docs' quirk table); the test states the distance, it is not tuned.
+# Re-measured after the engine's SciPy blur (a 1e-15 change of the corrected maps moves the
+# noisy quantile thresholds across ties: 8 of 2438 pixels at noisy k=0, p=0.3).
 CORRECTED_F = {
-    ("clean_k0", 0.1): 0.646,
-    ("clean_k0", 0.3): 0.552,
-    ("clean_k1p8", 0.1): 0.761,
-    ("clean_k1p8", 0.3): 0.736,
-    ("noisy_k0", 0.1): 0.548,
-    ("noisy_k0", 0.3): 0.406,
-    ("noisy_k1p8", 0.1): 0.742,
-    ("noisy_k1p8", 0.3): 0.516,
-    ("sigma1p5_k1p8", 0.1): 0.538,
-    ("sigma1p5_k1p8", 0.3): 0.511,
+    ("clean_k0", 0.1): 0.6458,
+    ("clean_k0", 0.3): 0.5519,
+    ("clean_k1p8", 0.1): 0.7614,
+    ("clean_k1p8", 0.3): 0.7358,
+    ("noisy_k0", 0.1): 0.5481,
+    ("noisy_k0", 0.3): 0.4051,
+    ("noisy_k1p8", 0.1): 0.7425,
+    ("noisy_k1p8", 0.3): 0.5168,
+    ("sigma1p5_k1p8", 0.1): 0.5382,
+    ("sigma1p5_k1p8", 0.3): 0.5106,
 }
 
 
