@@ -168,6 +168,8 @@ HOST_CORRUPTIONS: tuple[str, ...] = CORRUPTIONS
 #: True when OpenCV is installed, so that defocus blur, elastic transform, spatter (water) and
 #: snow use OpenCV's own routines as the generator did.
 OPENCV: bool = _cv2 is not None
+# corruptions with an OpenCV step (bit-exact with OpenCV; see the note for the other path)
+_NEEDS_OPENCV = ("defocus_blur", "snow", "spatter", "elastic_transform")
 
 #: ITU-R BT.601 luma weights of the R, G, B channels (OpenCV's RGB2GRAY, used by the snow
 #: corruption; also the "luminance" colour mode of :func:`v1pushpull.torch.to_torch_layer`).
@@ -455,14 +457,14 @@ def _gaussian_blur(b: _Batch, sigma, rng):
 
 
 @cache
-def _defocus_kernel(radius: float, alias_sigma: float) -> np.ndarray:
+def _defocus_kernel(radius: float, alias_sigma: float, opencv: bool) -> np.ndarray:
     """The release's ``disk``: an aliased disk on the −8…8 grid (float32, unit sum), smoothed
     by OpenCV's 3×3 ``GaussianBlur`` (float32, reflect-101 borders)."""
     grid = np.arange(-8, 8 + 1)
     cols, rows = np.meshgrid(grid, grid)
     disk = np.array((cols**2 + rows**2) <= radius**2, dtype=np.float32)
     disk /= np.sum(disk)
-    if _cv2 is not None:
+    if opencv:
         return _cv2.GaussianBlur(disk, ksize=(3, 3), sigmaX=alias_sigma)
     from scipy import ndimage
 
@@ -474,7 +476,7 @@ def _defocus_kernel(radius: float, alias_sigma: float) -> np.ndarray:
 
 
 def _defocus_blur(b: _Batch, params, rng):
-    kernel = _defocus_kernel(*params)
+    kernel = _defocus_kernel(*params, _cv2 is not None)
     x = b.x64
     if _cv2 is None:
         from scipy import ndimage
@@ -1242,7 +1244,7 @@ def corrupt(
     if quantize or values.dtype == np.uint8:
         out = values.astype(np.uint8) / 255.0
     else:
-        out = np.clip(values / 255.0, 0.0, 1.0)
+        out = np.clip(values.astype(np.float64) / 255.0, 0.0, 1.0)
     return _on_device(out.transpose(0, 3, 1, 2), images, xp)
 
 
