@@ -420,8 +420,15 @@ def test_pixelate_matches_pillow_box(severity):
         small = Image.fromarray(image).resize((int(32 * factor),) * 2, Image.Resampling.BOX)
         expected.append(np.asarray(small.resize((32, 32), Image.Resampling.BOX)))
     expected = np.stack(expected).transpose(0, 3, 1, 2).astype(float)
-    # Pillow rounds to 8 bits after each pass, we resample in float and truncate once
-    assert np.max(np.abs(corrupt(images, "pixelate", severity) * 255 - expected)) <= 1.0
+    # Pillow's 8-bit path (fixed-point coefficients, rounding after each pass), reproduced
+    np.testing.assert_array_equal(np.round(corrupt(images, "pixelate", severity) * 255), expected)
+    # other sizes and random images too
+    noise = np.random.default_rng(severity).integers(0, 256, (3, 37, 45, 3), dtype=np.uint8)
+    small = (int(37 * factor), int(45 * factor))
+    expected = [np.asarray(Image.fromarray(im).resize(small[::-1], Image.Resampling.BOX)
+                           .resize((45, 37), Image.Resampling.BOX)) for im in noise]  # fmt: skip
+    out = corrupt(noise.transpose(0, 3, 1, 2) / 255.0, "pixelate", severity)
+    np.testing.assert_array_equal(np.round(out * 255).transpose(0, 2, 3, 1), np.stack(expected))
 
 
 def test_jpeg_matches_pillow_round_trip():

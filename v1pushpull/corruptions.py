@@ -177,6 +177,9 @@ LUMINANCE_WEIGHTS: tuple[float, float, float] = (0.299, 0.587, 0.114)
 # An input value within this many grey levels of k/255 is taken as the 8-bit level k, so that
 # float32 images of 8-bit data give the generator's float64 values k/255 exactly.
 _GRID_TOLERANCE = 1e-3
+# the generator's inputs np.array(x) / 255. and np.array(x, dtype=np.float32) / 255.
+_LEVELS64 = np.arange(256, dtype=np.uint8) / 255.0
+_LEVELS32 = np.arange(256, dtype=np.uint8).astype(np.float32) / 255.0
 # images per block of the vectorised steps (keeps the temporaries in the CPU caches)
 _BLOCK = 64
 
@@ -240,12 +243,15 @@ class _Batch:
 
     @classmethod
     def from_float(cls, images_nchw: np.ndarray) -> _Batch:
-        x = np.clip(np.asarray(images_nchw, dtype=np.float64), 0.0, 1.0).transpose(0, 2, 3, 1)
-        scaled = x * 255.0
-        nearest = np.rint(scaled)
-        on_grid = np.abs(scaled - nearest) <= _GRID_TOLERANCE
-        u8 = np.where(on_grid, nearest, np.floor(scaled)).astype(np.uint8)
-        return cls(np.ascontiguousarray(u8), None if on_grid.all() else np.ascontiguousarray(x))
+        x = np.asarray(images_nchw)
+        scaled = np.clip(x.transpose(0, 2, 3, 1), 0.0, 1.0) * x.dtype.type(255)
+        u8 = (scaled + x.dtype.type(0.5)).astype(np.uint8)  # nearest level (values ≥ 0)
+        off = np.abs(scaled - u8) > _GRID_TOLERANCE
+        if not off.any():
+            return cls(u8)
+        u8[off] = np.floor(scaled[off]).astype(np.uint8)
+        values = np.clip(x.astype(np.float64), 0.0, 1.0).transpose(0, 2, 3, 1)
+        return cls(u8, np.ascontiguousarray(values))
 
     @property
     def shape(self) -> tuple[int, int, int, int]:
@@ -254,7 +260,7 @@ class _Batch:
     @property
     def x64(self) -> np.ndarray:
         if self._x64 is None:
-            self._x64 = self.u8 / 255.0
+            self._x64 = _LEVELS64[self.u8]  # = u8 / 255.
             if self._values is not None:
                 grid = np.abs(self._values * 255.0 - np.rint(self._values * 255.0))
                 self._x64 = np.where(grid <= _GRID_TOLERANCE, self._x64, self._values)
@@ -263,7 +269,7 @@ class _Batch:
     @property
     def f32(self) -> np.ndarray:
         if self._f32 is None:
-            self._f32 = self.u8.astype(np.float32) / 255.0
+            self._f32 = _LEVELS32[self.u8]  # = u8.astype(np.float32) / 255.
             if self._values is not None:
                 grid = np.abs(self._values * 255.0 - np.rint(self._values * 255.0))
                 self._f32 = np.where(
@@ -486,7 +492,7 @@ def _defocus_blur(b: _Batch, params, rng):
         return _scale255(out)
     out = np.empty_like(x)
     n, height, width, channels = x.shape
-    per_call = max(1, 510 // channels)  # OpenCV takes up to 512 channels; same per channel
+    per_call = max(1, 96 // channels)  # cv2 takes up to ~128 channels; same per channel
 
     def work(part: slice) -> None:
         block = x[part]
@@ -835,15 +841,44 @@ def _spatter(b: _Batch, params, rng):
 
 def _contrast(b: _Batch, factor, rng):
     x = b.x64
-    means = np.empty((b.n, 1, 1, b.channels))
-    for k in range(b.n):  # the release's per-image mean, in its summation order
-        means[k] = np.mean(x[k], axis=(0, 1), keepdims=True)
+    # per image and channel; NumPy sums each image in the same order as the release's
+    # np.mean(x, axis=(0, 1)) of one image (checked by the reference tests)
+    means = np.mean(x, axis=(1, 2), keepdims=True)
     return _scale255((x - means) * factor + means)
 
 
-def _hsv_change(b: _Batch, channel: int, change: Callable[[np.ndarray], np.ndarray]):
-    from skimage.color import hsv2rgb, rgb2hsv
+def _rgb2hsv(r: np.ndarray, g: np.ndarray, b: np.ndarray):
+    """``skimage.color.rgb2hsv`` on channel planes, with its arithmetic (float64)."""
+    v = np.maximum(np.maximum(r, g), b)
+    delta = v - np.minimum(np.minimum(r, g), b)
+    grey = delta == 0.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = np.where(grey, 0.0, delta / v)
+        # skimage assigns red-is-max, then green-is-max, then blue-is-max: the last one wins
+        h = np.where(r == v, (g - b) / delta, 0.0)
+        h = np.where(g == v, 2.0 + (b - r) / delta, h)
+        h = np.where(b == v, 4.0 + (r - g) / delta, h)
+        h = (h / 6.0) % 1.0
+    h[grey] = 0.0
+    s[np.isnan(s)] = 0.0
+    return h, s, v
 
+
+def _hsv2rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray, out: np.ndarray) -> None:
+    """``skimage.color.hsv2rgb`` into ``out[..., 0:3]``, with its arithmetic (float64)."""
+    h6 = h * 6
+    hi = np.floor(h6)
+    f = h6 - hi
+    p = v * (1 - s)
+    q = v * (1 - f * s)
+    t = v * (1 - (1 - f) * s)
+    sector = hi.astype(np.uint8) % 6
+    choices = ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))
+    for channel in range(3):
+        out[..., channel] = np.choose(sector, [choice[channel] for choice in choices])
+
+
+def _hsv_change(b: _Batch, channel: int, change: Callable[[np.ndarray], np.ndarray]):
     x = b.x64
     if b.channels == 1:  # a grey image has hue 0, saturation 0 and value = the grey level
         if channel == 1:
@@ -852,11 +887,12 @@ def _hsv_change(b: _Batch, channel: int, change: Callable[[np.ndarray], np.ndarr
     out = np.empty_like(x)
 
     def work(part: slice) -> None:
-        hsv = rgb2hsv(x[part])
-        hsv[..., channel] = change(hsv[..., channel])
-        out[part] = hsv2rgb(hsv)
+        block = x[part]
+        hsv = list(_rgb2hsv(block[..., 0], block[..., 1], block[..., 2]))
+        hsv[channel] = change(hsv[channel])
+        _hsv2rgb(*hsv, out[part])
 
-    _parallel(work, b.n, 256)
+    _parallel(work, b.n, 128)
     return _scale255(out)
 
 
@@ -900,17 +936,60 @@ def _pillow_box(n_in: int, n_out: int) -> tuple[np.ndarray, int]:
 def _pillow_resample(levels: np.ndarray, axis: int, n_out: int) -> np.ndarray:
     """One 8-bit BOX pass of Pillow along ``axis`` (1: rows, 2: columns) of (N, H, W, C)."""
     matrix, precision = _pillow_box(levels.shape[axis], n_out)
-    moved = np.moveaxis(levels, axis, -1).astype(np.int64)
-    total = moved @ matrix.T + (1 << (precision - 1))
+    # integer sums below 2^31, exact in float64 (BLAS) like Pillow's int32 accumulator
+    moved = np.moveaxis(levels, axis, -1).astype(np.float64)
+    total = (moved @ matrix.T.astype(np.float64)).astype(np.int64) + (1 << (precision - 1))
     return np.moveaxis(np.clip(total >> precision, 0, 255), -1, axis).astype(np.uint8)
 
 
+@cache
+def _mosaic_is_exact(n_in: int, n_out: int, count: int) -> bool:
+    """Whether Pillow's BOX coefficients for ``count`` tiles side by side are the tiles' own.
+
+    Then one Pillow resize of a mosaic gives every tile exactly its own resize.
+    """
+    whole, _ = _pillow_box(n_in * count, n_out * count)
+    tile, _ = _pillow_box(n_in, n_out)
+    return bool(np.array_equal(whole, np.kron(np.eye(count, dtype=np.int64), tile)))
+
+
+_MOSAIC_SIDE = 16  # tiles per mosaic row and column
+
+
 def _pixelate(b: _Batch, factor, rng):
-    _, height, width, _ = b.shape
+    from PIL import Image
+
+    n, height, width, channels = b.shape
     small_h, small_w = int(height * factor), int(width * factor)
-    # Pillow resizes horizontally first, then vertically, each pass rounded to 8 bits
-    small = _pillow_resample(_pillow_resample(b.u8, 2, small_w), 1, small_h)
-    return _pillow_resample(_pillow_resample(small, 2, width), 1, height)
+    side = _MOSAIC_SIDE
+    exact = all(
+        _mosaic_is_exact(*sizes, side)
+        for sizes in ((width, small_w), (height, small_h), (small_w, width), (small_h, height))
+    )
+    if not exact:  # NumPy path: Pillow's two 8-bit passes (horizontal, then vertical), twice
+        small = _pillow_resample(_pillow_resample(b.u8, 2, small_w), 1, small_h)
+        return _pillow_resample(_pillow_resample(small, 2, width), 1, height)
+    out = np.empty(b.shape, dtype=np.uint8)
+    levels = b.u8
+
+    def work(part: slice) -> None:
+        # up to side × side images as one picture: one Pillow call per block
+        block = levels[part]
+        m = block.shape[0]
+        tiles = np.zeros((side * side, height, width, channels), dtype=np.uint8)
+        tiles[:m] = block
+        mosaic = tiles.reshape(side, side, height, width, channels).transpose(0, 2, 1, 3, 4)
+        mosaic = mosaic.reshape(side * height, side * width, channels)
+        picture = Image.fromarray(mosaic[..., 0] if channels == 1 else mosaic)
+        picture = picture.resize((side * small_w, side * small_h), Image.Resampling.BOX)
+        picture = picture.resize((side * width, side * height), Image.Resampling.BOX)
+        result = np.asarray(picture).reshape(side, height, side, width, channels)
+        out[part] = result.transpose(0, 2, 1, 3, 4).reshape(side * side, height, width, channels)[
+            :m
+        ]
+
+    _parallel(work, n, side * side)
+    return out
 
 
 def _jpeg_compression(b: _Batch, quality, rng):
@@ -1242,10 +1321,12 @@ def corrupt(
     batch = _Batch.from_float(to_numpy(images))
     values = _corrupt_batch(batch, corruption, severity, rng, frost)
     if quantize or values.dtype == np.uint8:
-        out = values.astype(np.uint8) / 255.0
+        levels = values if values.dtype == np.uint8 else values.astype(np.uint8)
+        dtype = images.dtype if isinstance(images, np.ndarray) else np.float64
+        out = (_LEVELS64 if dtype == np.float64 else _LEVELS32)[levels.transpose(0, 3, 1, 2)]
     else:
-        out = np.clip(values.astype(np.float64) / 255.0, 0.0, 1.0)
-    return _on_device(out.transpose(0, 3, 1, 2), images, xp)
+        out = np.clip(values.astype(np.float64) / 255.0, 0.0, 1.0).transpose(0, 3, 1, 2)
+    return _on_device(out, images, xp)
 
 
 def _check_batch(images: Any, name: str = "images") -> tuple[Any, Any]:

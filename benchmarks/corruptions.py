@@ -1,0 +1,117 @@
+"""Benchmark: CIFAR-10-C corruptions against the released generator's own timing.
+
+Every corruption but frost at severity 3 on 1000 images: the 16 public reference images
+(``../shared/data/cifar10c-reference/inputs.npz``) repeated, as the reference timing of that
+folder's README, or random 8-bit images when the folder is absent. Input: one float32 NumPy
+batch ``(1000, 3, 32, 32)`` per call of ``v1pushpull.corruptions.corrupt`` (seed 0), run with
+the threads this process may use (2 on the development machine). One warm-up, then
+``--repeats`` timed calls; the table gives the minimum (median) in seconds per 1000 images and
+the ratio reference / ours, so > 1 means faster than the generator (single-thread, load
+1.2–1.65; see the README).
+
+Also times ``make_cifar10c``'s corruption step on uint8 images (no float conversions) with
+``--uint8``.
+
+Run: ``python benchmarks/corruptions.py [--repeats 3] [--images 1000] [--only NAME ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from v1pushpull.corruptions import CORRUPTIONS, OPENCV, corrupt, corrupt_uint8
+
+REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "cifar10c-reference"
+
+#: Seconds per 1000 images at severity 3, minimum of 3, of the released generator
+#: (``make_cifar_c.py``, one thread), from the reference folder's README.
+GENERATOR_SECONDS = {
+    "gaussian_noise": 0.080,
+    "shot_noise": 0.188,
+    "impulse_noise": 0.093,
+    "speckle_noise": 0.082,
+    "gaussian_blur": 0.089,
+    "elastic_transform": 0.433,
+    "glass_blur": 6.447,
+    "defocus_blur": 0.168,
+    "motion_blur": 1.095,
+    "zoom_blur": 2.237,
+    "snow": 1.346,
+    "fog": 0.334,
+    "spatter": 0.257,
+    "contrast": 0.060,
+    "brightness": 0.368,
+    "saturate": 0.366,
+    "jpeg_compression": 0.120,
+    "pixelate": 0.035,
+}
+
+
+def images_hwc(n: int) -> np.ndarray:
+    path = REFERENCE / "inputs.npz"
+    if path.is_file():
+        base = np.load(path, allow_pickle=False)["images"]
+    else:
+        base = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+    return np.ascontiguousarray(np.resize(base, (n, *base.shape[1:])))
+
+
+def time_calls(function, repeats: int) -> tuple[float, float]:
+    function()  # warm-up (caches, thread pool start)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return min(times), statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--images", type=int, default=1000)
+    parser.add_argument("--severity", type=int, default=3)
+    parser.add_argument("--uint8", action="store_true", help="time corrupt_uint8 as well")
+    parser.add_argument("--only", nargs="*", default=None, help="corruptions to time")
+    args = parser.parse_args()
+    hwc = images_hwc(args.images)
+    batch = (hwc.transpose(0, 3, 1, 2) / 255.0).astype(np.float32)
+    names = [n for n in CORRUPTIONS if n != "frost" and (not args.only or n in args.only)]
+    scale = 1000 / args.images
+    print(
+        f"{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} cores "
+        f"usable, OpenCV {'yes' if OPENCV else 'no'}, {args.images} images, severity "
+        f"{args.severity}, load average before: {os.getloadavg()}"
+    )
+    header = "| corruption | generator s/1000 | ours s/1000 min (median) | ratio |"
+    if args.uint8:
+        header += " uint8 s/1000 | ratio |"
+    print(header)
+    print("|---" * (header.count("|") - 1) + "|")
+    for name in names:
+        best, median = time_calls(
+            lambda name=name: corrupt(batch, name, args.severity, seed=0), args.repeats
+        )
+        reference = GENERATOR_SECONDS[name]
+        row = (
+            f"| {name} | {reference:.3f} | {best * scale:.3f} ({median * scale:.3f}) | "
+            f"{reference / (best * scale):.1f} |"
+        )
+        if args.uint8:
+            best8, _ = time_calls(
+                lambda name=name: corrupt_uint8(hwc, name, args.severity, seed=0), args.repeats
+            )
+            row += f" {best8 * scale:.3f} | {reference / (best8 * scale):.1f} |"
+        print(row, flush=True)
+    print(f"load average after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
