@@ -10,17 +10,26 @@ the ratio reference / ours, so > 1 means faster than the generator (single-threa
 1.2–1.65; see the README).
 
 Also times ``make_cifar10c``'s corruption step on uint8 images (no float conversions) with
-``--uint8``.
+``--uint8``, and with ``--generate`` the whole set: a random CIFAR-10 ``test_batch`` of 10,000
+images (python pickle format) in a temporary folder, then ``make_cifar10c`` for the 18
+corruptions (no frost photographs) × 5 severities, with the load average before and after.
 
-Run: ``python benchmarks/corruptions.py [--repeats 3] [--images 1000] [--only NAME ...]``.
+``--calibrate`` times, on this machine, the generator's own call for JPEG (Pillow encode +
+decode per image, quality 58) to compare the machine with the one of the reference timing.
+
+Run: ``python benchmarks/corruptions.py [--repeats 3] [--images 1000] [--only NAME ...]
+[--uint8] [--calibrate] [--generate]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
+import pickle
 import platform
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -73,6 +82,41 @@ def time_calls(function, repeats: int) -> tuple[float, float]:
     return min(times), statistics.median(times)
 
 
+def calibrate(hwc: np.ndarray, repeats: int) -> float:
+    """Seconds per 1000 images of Pillow's JPEG round trip (the generator's own call)."""
+    from PIL import Image
+
+    def loop():
+        for image in hwc:
+            buffer = io.BytesIO()
+            Image.fromarray(image).save(buffer, "JPEG", quality=58)
+            np.asarray(Image.open(buffer))
+
+    best, _ = time_calls(loop, repeats)
+    return best * 1000 / len(hwc)
+
+
+def generate(n: int) -> None:
+    from v1pushpull.cifar10c import make_cifar10c
+
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "cifar-10-batches-py"
+        root.mkdir()
+        batch = {
+            b"labels": [int(v) for v in rng.integers(0, 10, n)],
+            b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+        }
+        with open(root / "test_batch", "wb") as handle:
+            pickle.dump(batch, handle)
+        print(f"whole set, {n} images; load average before: {os.getloadavg()}", flush=True)
+        start, cpu = time.perf_counter(), time.process_time()
+        make_cifar10c(folder, Path(folder) / "CIFAR-10-C", corruptions=None, progress=True)
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        print(f"whole set: {wall:.1f} s wall, {cpu:.1f} s CPU (all threads); "
+              f"load average after: {os.getloadavg()}")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -80,10 +124,21 @@ def main() -> None:
     parser.add_argument("--severity", type=int, default=3)
     parser.add_argument("--uint8", action="store_true", help="time corrupt_uint8 as well")
     parser.add_argument("--only", nargs="*", default=None, help="corruptions to time")
+    parser.add_argument("--calibrate", action="store_true", help="time Pillow's JPEG loop")
+    parser.add_argument("--generate", action="store_true", help="time the whole set")
+    parser.add_argument("--skip-table", action="store_true", help="no per-corruption table")
     args = parser.parse_args()
+    if args.generate:
+        generate(10000)
     hwc = images_hwc(args.images)
     batch = (hwc.transpose(0, 3, 1, 2) / 255.0).astype(np.float32)
     names = [n for n in CORRUPTIONS if n != "frost" and (not args.only or n in args.only)]
+    if args.skip_table:
+        names = []
+    if args.calibrate:
+        seconds = calibrate(hwc, args.repeats)
+        print(f"Pillow JPEG loop (generator's call): {seconds:.3f} s/1000 here, 0.120 in the "
+              f"reference timing: this machine is {seconds / 0.120:.2f}x slower now")  # fmt: skip
     scale = 1000 / args.images
     print(
         f"{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} cores "

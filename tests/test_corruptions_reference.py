@@ -181,24 +181,10 @@ def test_snow_imagemagick_stage_alone():
 
 # Distance of the NumPy/SciPy paths (no OpenCV) from the generator, measured on the 16 public
 # images with the replayed draws: (fraction of uint8 values that differ, largest difference).
-# Water spatter uses scikit-image's Canny (L2 gradient) and an exact Euclidean distance for
-# OpenCV's Canny (L1) and 5×5-mask distance transform; the others are exact or nearly so.
-WITHOUT_OPENCV = (
-    {("defocus_blur", s): (0.0, 0) for s in range(1, 6)}
-    | {("snow", s): (0.0, 0) for s in range(1, 6)}
-    | {
-        ("elastic_transform", 1): (0.0, 0),
-        ("elastic_transform", 2): (0.0, 0),
-        ("elastic_transform", 3): (0.0, 0),
-        ("elastic_transform", 4): (0.0, 0),
-        ("elastic_transform", 5): (1e-4, 1),
-        ("spatter", 1): (0.026, 116),
-        ("spatter", 2): (0.064, 119),
-        ("spatter", 3): (0.189, 119),
-        ("spatter", 4): (0.0, 0),
-        ("spatter", 5): (0.0, 0),
-    }
-)
+# Only elastic_transform's affine warp is not OpenCV's arithmetic (float bilinear instead of
+# its 1/32-px fixed point); the others reproduce OpenCV's steps.
+WITHOUT_OPENCV = {(name, s): (0.0, 0) for name in corruptions._NEEDS_OPENCV for s in range(1, 6)}
+WITHOUT_OPENCV["elastic_transform", 5] = (1 / 49152, 1)  # 1 value of 16·32·32·3, by 1 level
 
 
 @pytest.mark.parametrize(("name", "severity"), sorted(WITHOUT_OPENCV))
@@ -249,4 +235,42 @@ def test_torch_cpu_tensors_give_the_numpy_result(name):
     unquantized = corrupt(torch.from_numpy(batch).double(), name, 3, seed=5, quantize=False)
     np.testing.assert_array_equal(
         unquantized.numpy(), corrupt(batch.astype(np.float64), name, 3, seed=5, quantize=False)
+    )
+
+
+def test_water_drops_numpy_path_is_opencv():
+    """The NumPy water-drop shading equals OpenCV's on random liquid layers (and noise)."""
+    if not corruptions.OPENCV:
+        pytest.skip("needs OpenCV to compare with (pip install opencv-python-headless)")
+    from scipy import ndimage
+
+    rng = np.random.default_rng(4)
+    layers = []
+    for k in range(240):
+        liquid = ndimage.gaussian_filter(rng.normal(0.65, 0.3, (32, 32)), 0.5 + k % 3 * 0.3,
+                                         mode="nearest")  # fmt: skip
+        liquid[liquid < 0.69] = 0
+        layers.append((liquid * 255).astype(np.uint8))  # values above 1 wrap, as the release
+    layers.append(rng.integers(0, 256, (32, 32), dtype=np.uint8))  # dense edges
+    layers.append(np.zeros((32, 32), dtype=np.uint8))  # no edge at all
+    layers.append(np.full((32, 32), 200, dtype=np.uint8))
+    layers = np.stack(layers)
+    expected = np.stack([corruptions._water_drops_opencv(layer) for layer in layers])
+    np.testing.assert_array_equal(corruptions._water_drops_numpy(layers), expected)
+    # and the steps: Canny, distance transform, histogram equalisation
+    import cv2
+
+    np.testing.assert_array_equal(
+        corruptions._canny_opencv_numpy(layers, 50, 150),
+        np.stack([cv2.Canny(layer, 50, 150) > 0 for layer in layers]),
+    )
+    zero = np.stack([cv2.Canny(layer, 50, 150) > 0 for layer in layers[:-3]])
+    np.testing.assert_array_equal(
+        corruptions._distance_opencv_numpy(zero),
+        np.stack(
+            [cv2.distanceTransform(255 * (~z).astype(np.uint8), cv2.DIST_L2, 5) for z in zero]
+        ),
+    )
+    np.testing.assert_array_equal(
+        corruptions._equalize_hist_opencv(layers), np.stack([cv2.equalizeHist(x) for x in layers])
     )

@@ -386,28 +386,28 @@ def _zoom_axis(n: int, factor: float) -> tuple[int, int, np.ndarray, np.ndarray,
 
 
 def _clipped_zoom(x: np.ndarray, factor: float, out_dtype: Any) -> np.ndarray:
-    """The release's ``clipped_zoom`` of each image of ``(N, H, W, C)``, bit for bit.
+    """The release's ``clipped_zoom`` of ``(H, W, K)`` planes (images × channels), bit for bit.
 
-    scipy's ``zoom(crop, (z, z, 1), order=1)`` in float64, stored as ``out_dtype``.
+    scipy's ``zoom(crop, (z, z, 1), order=1)`` in float64, stored as ``out_dtype``; the
+    planes last, so that the gathers move contiguous runs.
     """
-    n, height, width, _ = x.shape
+    height, width, planes = x.shape
     top_y, crop_y, sy, wy0, wy1 = _zoom_axis(height, float(factor))
     top_x, crop_x, sx, wx0, wx1 = _zoom_axis(width, float(factor))
-    crop = x[:, top_y : top_y + crop_y, top_x : top_x + crop_x]
     # the right neighbour beyond the crop has value 0 ("constant" mode) and weight 0
-    padded = np.zeros((n, crop_y + 1, crop_x + 1, x.shape[3]), dtype=np.float64)
-    padded[:, :crop_y, :crop_x] = crop
+    padded = np.zeros((crop_y + 1, crop_x + 1, planes), dtype=np.float64)
+    padded[:crop_y, :crop_x] = x[top_y : top_y + crop_y, top_x : top_x + crop_x]
     wy0, wy1 = wy0[:, None, None], wy1[:, None, None]
     wx0, wx1 = wx0[None, :, None], wx1[None, :, None]
-    top = padded[:, sy]
-    bottom = padded[:, sy + 1]
-    out = top[:, :, sx] * wy0
-    out *= wx0
-    for rows, cols, wy, wx in ((top, sx + 1, wy0, wx1), (bottom, sx, wy1, wx0),
-                               (bottom, sx + 1, wy1, wx1)):  # fmt: skip
-        term = rows[:, :, cols] * wy
-        term *= wx
-        out += term
+    # (value · wy) · wx per corner, the row factor applied before the column gather
+    top = padded[sy]
+    top *= wy0
+    bottom = padded[sy + 1]
+    bottom *= wy1
+    out = top[:, sx] * wx0
+    out += top[:, sx + 1] * wx1
+    out += bottom[:, sx] * wx0
+    out += bottom[:, sx + 1] * wx1
     return out.astype(out_dtype)
 
 
@@ -607,15 +607,18 @@ def _zoom_blur(b: _Batch, end, rng):
     factors = _zoom_factors(end)
     x = b.x64.astype(np.float32)
     out = np.empty_like(x)
+    _, height, width, channels = b.shape
 
     def work(part: slice) -> None:
-        block = x[part]
-        total = np.zeros_like(block)
+        m = part.stop - part.start
+        planes = x[part].transpose(1, 2, 0, 3).reshape(height, width, -1)
+        total = np.zeros_like(planes)
         for factor in factors:
-            total += _clipped_zoom(block, factor, np.float32)
-        out[part] = (block + total) / (len(factors) + 1)
+            total += _clipped_zoom(planes, factor, np.float32)
+        blurred = (planes + total) / (len(factors) + 1)
+        out[part] = blurred.reshape(height, width, m, channels).transpose(2, 0, 1, 3)
 
-    _parallel(work, b.n, 16)
+    _parallel(work, b.n, 64)
     return _scale255(out)
 
 
@@ -719,7 +722,7 @@ def _snow(b: _Batch, params, rng):
     for k in range(n):  # per image: the snow layer, then the motion-blur angle
         layers[k] = rng.normal(mean, std, size=(height, width))
         angles[k] = rng.uniform(-135, -45)
-    layer = _clipped_zoom(layers[..., None], zoom, np.float64)
+    layer = _clipped_zoom(layers.transpose(1, 2, 0), zoom, np.float64).transpose(2, 0, 1)[..., None]
     layer[layer < threshold] = 0
     levels = (np.clip(layer, 0, 1) * 255).astype(np.uint8)
     blurred = _magick_motion_blur(levels, radius, sigma, angles) / 255.0
@@ -757,44 +760,131 @@ _EMBOSS = np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]])
 
 
 def _equalize_hist_opencv(levels: np.ndarray) -> np.ndarray:
-    """Histogram equalisation of one 8-bit image with OpenCV's ``equalizeHist`` mapping.
+    """OpenCV's ``equalizeHist`` of each 8-bit image of ``(N, H, W)`` (or of one ``(H, W)``).
 
     The lowest occupied level maps to 0 and level ``i`` above it to
-    ``round(255 · #{pixels in (lowest, i]} / #{pixels above the lowest level})``.
+    ``cvRound(#{pixels in (lowest, i]} · (255.f / #{pixels above the lowest level}))`` in
+    float32; an image of one level is unchanged.
     """
-    histogram = np.bincount(levels.ravel(), minlength=256)
-    lowest = int(np.flatnonzero(histogram)[0])
-    above = levels.size - histogram[lowest]
-    if above == 0:
-        return np.full_like(levels, lowest)
-    counts = np.cumsum(histogram) - histogram[: lowest + 1].sum()
-    table = np.clip(np.round(counts * (255.0 / above)), 0, 255)
-    table[: lowest + 1] = 0
-    return table[levels]
+    single = levels.ndim == 2
+    images = levels[None] if single else levels
+    n = images.shape[0]
+    flat = images.reshape(n, -1)
+    rows = np.arange(n)
+    histogram = np.zeros((n, 256), dtype=np.int64)
+    np.add.at(histogram, (rows[:, None], flat), 1)
+    lowest = np.argmax(histogram > 0, axis=1)
+    above = flat.shape[1] - histogram[rows, lowest]
+    cumulative = np.cumsum(histogram, axis=1)
+    counts = cumulative - cumulative[rows, lowest][:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.float32(255) / above.astype(np.float32)
+        table = np.clip(np.rint(counts.astype(np.float32) * scale[:, None]), 0, 255)
+    table[np.arange(256)[None, :] <= lowest[:, None]] = 0
+    table[above == 0] = np.arange(256)  # one level: unchanged
+    out = np.take_along_axis(table, flat.astype(np.intp), axis=1).astype(levels.dtype)
+    out = out.reshape(images.shape)
+    return out[0] if single else out
 
 
-def _water_drops_scipy(liquid: np.ndarray) -> np.ndarray:
-    """Stand-in for :func:`_water_drops_opencv` without OpenCV (not bit-exact).
+def _canny_opencv_numpy(levels: np.ndarray, low: int, high: int) -> np.ndarray:
+    """OpenCV's ``Canny(levels, low, high)`` (3×3 Sobel, L1 norm) of ``(N, H, W)`` uint8.
 
-    scikit-image's Canny (thresholds 50/150 on the unsmoothed image, L2 gradient norm where
-    OpenCV uses L1), the exact Euclidean distance to the nearest edge (OpenCV: a 5×5 mask)
-    truncated at 20 px, 3×3 box blurs, OpenCV's histogram equalisation (reimplemented
-    exactly), the emboss kernel; reflect-101 borders.
+    Sobel with replicated borders, magnitude |dx| + |dy|, OpenCV's integer non-maximum
+    suppression (tan 22.5° in 15-bit fixed point, a zero border of magnitudes), thresholds
+    ``m > low`` and ``m > high``, 8-connected hysteresis. Returns the edge mask.
     """
     from scipy import ndimage
-    from skimage.feature import canny
 
-    edges = canny(liquid.astype(np.float64), sigma=0, low_threshold=50, high_threshold=150)
-    if edges.any():
-        distance = np.minimum(ndimage.distance_transform_edt(~edges), 20.0)
-    else:
-        distance = np.full(liquid.shape, 20.0)
-    distance = ndimage.uniform_filter(distance.astype(np.float32), 3, mode="mirror")
+    p = np.pad(levels.astype(np.int64), ((0, 0), (1, 1), (1, 1)), mode="edge")
+    dx = (p[:, :-2, 2:] - p[:, :-2, :-2]) + 2 * (p[:, 1:-1, 2:] - p[:, 1:-1, :-2])
+    dx += p[:, 2:, 2:] - p[:, 2:, :-2]
+    dy = (p[:, 2:, :-2] - p[:, :-2, :-2]) + 2 * (p[:, 2:, 1:-1] - p[:, :-2, 1:-1])
+    dy += p[:, 2:, 2:] - p[:, :-2, 2:]
+    magnitude = np.pad(np.abs(dx) + np.abs(dy), ((0, 0), (1, 1), (1, 1)))
+    m = magnitude[:, 1:-1, 1:-1]
+    tg22 = int(0.4142135623730950488016887242097 * (1 << 15) + 0.5)
+    xs, ys = np.abs(dx), np.abs(dy) << 15
+    tg22x = xs * tg22
+    horizontal = ys < tg22x
+    vertical = ~horizontal & (ys > tg22x + (xs << 16))
+    diagonal = np.where(
+        (dx ^ dy) >= 0,
+        (m > magnitude[:, :-2, :-2]) & (m > magnitude[:, 2:, 2:]),
+        (m > magnitude[:, :-2, 2:]) & (m > magnitude[:, 2:, :-2]),
+    )
+    across = (m > magnitude[:, :-2, 1:-1]) & (m >= magnitude[:, 2:, 1:-1])
+    along = (m > magnitude[:, 1:-1, :-2]) & (m >= magnitude[:, 1:-1, 2:])
+    weak = (m > low) & np.where(horizontal, along, np.where(vertical, across, diagonal))
+    edges = weak & (m > high)
+    neighbours = np.ones((1, 3, 3), dtype=bool)
+    while True:
+        grown = (ndimage.binary_dilation(edges, neighbours) & weak) | edges
+        if np.array_equal(grown, edges):
+            return edges
+        edges = grown
+
+
+def _distance_opencv_numpy(zero: np.ndarray) -> np.ndarray:
+    """OpenCV's ``distanceTransform(·, DIST_L2, 5)``: float32 distance to the ``zero`` pixels.
+
+    The 5×5 chamfer mask (1, 1.4, 2.1969) in float32 with OpenCV's forward and backward
+    raster scans, vectorised over the images of ``(N, H, W)``.
+    """
+    hv, diag, far = np.float32(1), np.float32(1.4), np.float32(2.1969)
+    n, height, width = zero.shape
+    t = np.full((n, height + 4, width + 4), np.finfo(np.float32).max / 4, dtype=np.float32)
+    w = width
+    for i in range(height):
+        r = i + 2
+        above = np.minimum.reduce(
+            [t[:, r - 2, 1 : w + 1] + far, t[:, r - 2, 3 : w + 3] + far,
+             t[:, r - 1, 0:w] + far, t[:, r - 1, 1 : w + 1] + diag, t[:, r - 1, 2 : w + 2] + hv,
+             t[:, r - 1, 3 : w + 3] + diag, t[:, r - 1, 4 : w + 4] + far]
+        )  # fmt: skip
+        row = t[:, r]
+        for j in range(w):
+            row[:, j + 2] = np.where(zero[:, i, j], 0, np.minimum(above[:, j], row[:, j + 1] + hv))
+    for i in range(height - 1, -1, -1):
+        r = i + 2
+        below = np.minimum.reduce(
+            [t[:, r, 2 : w + 2], t[:, r + 2, 3 : w + 3] + far, t[:, r + 2, 1 : w + 1] + far,
+             t[:, r + 1, 4 : w + 4] + far, t[:, r + 1, 3 : w + 3] + diag,
+             t[:, r + 1, 2 : w + 2] + hv, t[:, r + 1, 1 : w + 1] + diag, t[:, r + 1, 0:w] + far]
+        )  # fmt: skip
+        row = t[:, r]
+        for j in range(w - 1, -1, -1):
+            row[:, j + 2] = np.minimum(below[:, j], row[:, j + 3] + hv)
+    return t[:, 2 : height + 2, 2 : w + 2].copy()
+
+
+def _box3(x: np.ndarray) -> np.ndarray:
+    """Sums over 3×3 windows with reflect-101 borders (OpenCV's ``blur`` before scaling)."""
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1)), mode="reflect")
+    rows = padded[:, :, :-2] + padded[:, :, 1:-1] + padded[:, :, 2:]
+    return rows[:, :-2] + rows[:, 1:-1] + rows[:, 2:]
+
+
+def _water_drops_numpy(levels: np.ndarray) -> np.ndarray:
+    """:func:`_water_drops_opencv` of ``(N, H, W)`` layers in NumPy, in OpenCV's arithmetic.
+
+    Canny (L1, 50/150), the 5×5-mask distance to the edges truncated at 20, 3×3 box blur
+    (float64 sums · 1/9, stored float32, truncated to uint8), histogram equalisation, the
+    emboss kernel (saturated), 3×3 box blur of the 8-bit result (rounded).
+    """
+    height, width = levels.shape[1:]
+    edges = _canny_opencv_numpy(levels, 50, 150)
+    distance = np.minimum(_distance_opencv_numpy(edges), np.float32(20))
+    distance = (_box3(distance.astype(np.float64)) * (1.0 / 9)).astype(np.float32)
     distance = _equalize_hist_opencv(distance.astype(np.uint8))
-    emboss = ndimage.correlate(distance.astype(np.float64), _EMBOSS.astype(np.float64),
-                               mode="mirror")  # fmt: skip
-    distance = np.clip(np.round(emboss), 0, 255)
-    return np.round(ndimage.uniform_filter(distance, 3, mode="mirror")).astype(np.float32)
+    padded = np.pad(distance.astype(np.int64), ((0, 0), (1, 1), (1, 1)), mode="reflect")
+    emboss = sum(
+        int(_EMBOSS[a, c]) * padded[:, a : a + height, c : c + width]
+        for a in range(3)
+        for c in range(3)
+        if _EMBOSS[a, c]
+    )
+    return np.rint(_box3(np.clip(emboss, 0, 255)) / 9.0).astype(np.float32)
 
 
 def _spatter(b: _Batch, params, rng):
@@ -816,13 +906,15 @@ def _spatter(b: _Batch, params, rng):
         warnings.simplefilter("ignore", RuntimeWarning)
         levels = (liquid * 255).astype(np.uint8)
     drops = np.empty((n, height, width), dtype=np.float32)
-    shade = _water_drops_opencv if _cv2 is not None else _water_drops_scipy
 
     def work(part: slice) -> None:
+        if _cv2 is None:
+            drops[part] = _water_drops_numpy(levels[part])
+            return
         for k in range(part.start, part.stop):
-            drops[k] = shade(levels[k])
+            drops[k] = _water_drops_opencv(levels[k])
 
-    _parallel(work, n)
+    _parallel(work, n, 256 if _cv2 is None else _BLOCK)
     # the release multiplies its uint8 liquid layer by the float32 shading: float32 from here
     mask = levels * drops
     peak = mask.max(axis=(1, 2), keepdims=True)
