@@ -72,14 +72,16 @@ def images_hwc(n: int) -> np.ndarray:
     return np.ascontiguousarray(np.resize(base, (n, *base.shape[1:])))
 
 
-def time_calls(function, repeats: int) -> tuple[float, float]:
+def time_calls(function, repeats: int) -> tuple[float, float, float]:
+    """(minimum wall time, median wall time, minimum CPU time of all threads), seconds."""
     function()  # warm-up (caches, thread pool start)
-    times = []
+    walls, cpus = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         function()
-        times.append(time.perf_counter() - start)
-    return min(times), statistics.median(times)
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), statistics.median(walls), min(cpus)
 
 
 def calibrate(hwc: np.ndarray, repeats: int) -> float:
@@ -92,8 +94,8 @@ def calibrate(hwc: np.ndarray, repeats: int) -> float:
             Image.fromarray(image).save(buffer, "JPEG", quality=58)
             np.asarray(Image.open(buffer))
 
-    best, _ = time_calls(loop, repeats)
-    return best * 1000 / len(hwc)
+    best, _, cpu = time_calls(loop, repeats)
+    return best * 1000 / len(hwc), cpu * 1000 / len(hwc)
 
 
 def generate(n: int) -> None:
@@ -135,32 +137,39 @@ def main() -> None:
     names = [n for n in CORRUPTIONS if n != "frost" and (not args.only or n in args.only)]
     if args.skip_table:
         names = []
+    factor = 1.0
     if args.calibrate:
-        seconds = calibrate(hwc, args.repeats)
-        print(f"Pillow JPEG loop (generator's call): {seconds:.3f} s/1000 here, 0.120 in the "
-              f"reference timing: this machine is {seconds / 0.120:.2f}x slower now")  # fmt: skip
+        seconds, cpu = calibrate(hwc, args.repeats)
+        factor = seconds / 0.120
+        print(f"Pillow JPEG loop (the generator's own call, 1 thread): {seconds:.3f} s/1000 wall, "
+              f"{cpu:.3f} s CPU here; 0.120 in the reference timing: this machine is "
+              f"{factor:.2f}x slower now (calibrated ratio = ratio x {factor:.2f})")  # fmt: skip
     scale = 1000 / args.images
     print(
         f"{platform.processor() or platform.machine()}, {len(os.sched_getaffinity(0))} cores "
         f"usable, OpenCV {'yes' if OPENCV else 'no'}, {args.images} images, severity "
         f"{args.severity}, load average before: {os.getloadavg()}"
     )
-    header = "| corruption | generator s/1000 | ours s/1000 min (median) | ratio |"
+    header = (
+        "| corruption | generator s/1000 | ours s/1000 wall min (median) | CPU s/1000 | ratio |"
+        " calibrated ratio |"
+    )
     if args.uint8:
         header += " uint8 s/1000 | ratio |"
     print(header)
     print("|---" * (header.count("|") - 1) + "|")
     for name in names:
-        best, median = time_calls(
+        best, median, cpu = time_calls(
             lambda name=name: corrupt(batch, name, args.severity, seed=0), args.repeats
         )
         reference = GENERATOR_SECONDS[name]
+        ratio = reference / (best * scale)
         row = (
             f"| {name} | {reference:.3f} | {best * scale:.3f} ({median * scale:.3f}) | "
-            f"{reference / (best * scale):.1f} |"
+            f"{cpu * scale:.3f} | {ratio:.1f} | {ratio * factor:.1f} |"
         )
         if args.uint8:
-            best8, _ = time_calls(
+            best8, _, _ = time_calls(
                 lambda name=name: corrupt_uint8(hwc, name, args.severity, seed=0), args.repeats
             )
             row += f" {best8 * scale:.3f} | {reference / (best8 * scale):.1f} |"

@@ -170,6 +170,8 @@ HOST_CORRUPTIONS: tuple[str, ...] = CORRUPTIONS
 OPENCV: bool = _cv2 is not None
 # corruptions with an OpenCV step (bit-exact with OpenCV; see the note for the other path)
 _NEEDS_OPENCV = ("defocus_blur", "snow", "spatter", "elastic_transform")
+# corruptions whose release output is 8-bit (a PIL image or ImageMagick's PNG)
+_UINT8_RESULTS = ("motion_blur", "pixelate", "jpeg_compression")
 
 #: ITU-R BT.601 luma weights of the R, G, B channels (OpenCV's RGB2GRAY, used by the snow
 #: corruption; also the "luminance" colour mode of :func:`v1pushpull.torch.to_torch_layer`).
@@ -182,6 +184,9 @@ _LEVELS64 = np.arange(256, dtype=np.uint8) / 255.0
 _LEVELS32 = np.arange(256, dtype=np.uint8).astype(np.float32) / 255.0
 # images per block of the vectorised steps (keeps the temporaries in the CPU caches)
 _BLOCK = 64
+# images per call of a corruption function: a batch is corrupted in consecutive chunks, which
+# gives the same result (the draws are per image, in order) with cache-sized temporaries
+_CHUNK = 256
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,15 +220,19 @@ def _parallel(function: Callable[[slice], None], n: int, block: int = _BLOCK) ->
     The functions write into preallocated outputs and release the GIL in NumPy, OpenCV and
     Pillow, so blocks run concurrently.
     """
+    global _POOL
     blocks = _blocks(n, block)
-    workers = min(_threads(), len(blocks))
-    if workers <= 1:
+    if min(_threads(), len(blocks)) <= 1:
         for part in blocks:
             function(part)
         return
-    with ThreadPoolExecutor(workers) as pool:
-        for result in pool.map(function, blocks):
-            del result
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(_threads(), thread_name_prefix="v1pushpull-corrupt")
+    for result in _POOL.map(function, blocks):
+        del result
+
+
+_POOL: ThreadPoolExecutor | None = None
 
 
 class _Batch:
@@ -1307,10 +1316,12 @@ def corrupt_uint8(
     frost = None
     if corruption == "frost":
         frost = _check_frost_images(frost_images, images.shape[3], *images.shape[1:3])
-    values = _corrupt_batch(
-        _Batch(np.ascontiguousarray(images)), corruption, severity, as_generator(seed), frost
-    )
-    return values if values.dtype == np.uint8 else values.astype(np.uint8)
+    rng = as_generator(seed)
+    out = np.empty(images.shape, dtype=np.uint8)
+    for part in _blocks(len(images), _CHUNK):
+        batch = _Batch(np.ascontiguousarray(images[part]))
+        out[part] = _corrupt_batch(batch, corruption, severity, rng, frost)  # truncates
+    return out
 
 
 def _check_arguments(corruption: Any, severity: Any, frost_images: Any, size: Sequence[int]):
@@ -1410,14 +1421,17 @@ def corrupt(
     if corruption == "frost":
         _, channels, height, width = images.shape
         frost = _check_frost_images(frost_images, channels, height, width)
-    batch = _Batch.from_float(to_numpy(images))
-    values = _corrupt_batch(batch, corruption, severity, rng, frost)
-    if quantize or values.dtype == np.uint8:
-        levels = values if values.dtype == np.uint8 else values.astype(np.uint8)
-        dtype = images.dtype if isinstance(images, np.ndarray) else np.float64
-        out = (_LEVELS64 if dtype == np.float64 else _LEVELS32)[levels.transpose(0, 3, 1, 2)]
-    else:
-        out = np.clip(values.astype(np.float64) / 255.0, 0.0, 1.0).transpose(0, 3, 1, 2)
+    host = to_numpy(images)
+    single = host.dtype == np.float32 and (quantize or corruption in _UINT8_RESULTS)
+    out = np.empty(host.shape, dtype=np.float32 if single else np.float64)
+    for part in _blocks(len(host), _CHUNK):
+        values = _corrupt_batch(_Batch.from_float(host[part]), corruption, severity, rng, frost)
+        if quantize or values.dtype == np.uint8:
+            levels = values if values.dtype == np.uint8 else values.astype(np.uint8)
+            table = _LEVELS32 if single else _LEVELS64
+            out[part] = table[levels.transpose(0, 3, 1, 2)]
+        else:
+            out[part] = np.clip(values.astype(np.float64) / 255.0, 0.0, 1.0).transpose(0, 3, 1, 2)
     return _on_device(out, images, xp)
 
 
