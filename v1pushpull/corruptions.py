@@ -927,8 +927,9 @@ def _spatter(b: _Batch, params, rng):
     # the release multiplies its uint8 liquid layer by the float32 shading: float32 from here
     mask = levels * drops
     peak = mask.max(axis=(1, 2), keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mask = (mask / peak) * np.float32(intensity)
+    # an image without drops (peak 0) gets none; the release's 0/0 would make it NaN there
+    peak[peak == 0] = 1
+    mask = (mask / peak) * np.float32(intensity)
     colour = np.array([175 / 255.0, 238 / 255.0, 238 / 255.0], dtype=np.float32)
     if channels == 1:
         colour = np.array([np.dot(LUMINANCE_WEIGHTS, colour)], dtype=np.float32)
@@ -1128,24 +1129,89 @@ def _affine_opencv(images: np.ndarray, source: np.ndarray, moved: np.ndarray) ->
     return out
 
 
-def _affine_numpy(images: np.ndarray, source: np.ndarray, moved: np.ndarray) -> np.ndarray:
-    """Stand-in for OpenCV's warpAffine (not bit-exact): float bilinear, reflect-101."""
-    from scipy import ndimage
+def _affine_transforms(source: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """``cv2.getAffineTransform(source, moved[k])`` for each k: ``(N, 2, 3)`` float64.
 
+    OpenCV solves the 6×6 system of the three point pairs by its own LU decomposition
+    (partial pivoting, row updates ``a += α·b``, back substitution dividing by the pivot).
+    The matrix depends on ``source`` only, so its elimination is shared by all images.
+    """
+    n = len(moved)
+    a = np.zeros((6, 6))
+    b = np.zeros((n, 6))
+    for i in range(3):
+        a[2 * i, 0:3] = a[2 * i + 1, 3:6] = (float(source[i, 0]), float(source[i, 1]), 1.0)
+        b[:, 2 * i] = moved[:, i, 0]
+        b[:, 2 * i + 1] = moved[:, i, 1]
+    for i in range(6):
+        k = i
+        for j in range(i + 1, 6):
+            if abs(a[j, i]) > abs(a[k, i]):
+                k = j
+        if k != i:
+            a[[i, k]] = a[[k, i]]
+            b[:, [i, k]] = b[:, [k, i]]
+        d = -1.0 / a[i, i]
+        for j in range(i + 1, 6):
+            alpha = a[j, i] * d
+            for c in range(i + 1, 6):
+                a[j, c] += alpha * a[i, c]
+            b[:, j] += alpha * b[:, i]
+    for i in range(5, -1, -1):
+        total = b[:, i].copy()
+        for k in range(i + 1, 6):
+            total -= a[i, k] * b[:, k]
+        b[:, i] = total / a[i, i]
+    return b.reshape(n, 2, 3)
+
+
+def _fma32(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """float32 fused multiply-add: the product of two float32 is exact in float64."""
+    return (a.astype(np.float64) * b + c).astype(np.float32)
+
+
+def _affine_numpy(images: np.ndarray, source: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """OpenCV 5's ``warpAffine`` (bilinear, reflect-101) of float32 ``(N, H, W, C)`` in NumPy.
+
+    The forward map is inverted in float64 and used in float32: source x =
+    fma(m₀, x, m₁·y + m₂), likewise y; the four neighbours (reflect-101 indices) are blended
+    by two float32 lerps along x, then one along y, each ``fma(t, b − a, a)``. (A float32
+    fma is emulated in float64, which could round differently once in ~10⁸.)
+    """
     n, height, width, channels = images.shape
-    homogeneous = np.concatenate([source.astype(np.float64), np.ones((3, 1))], axis=1)
-    forward = np.linalg.solve(homogeneous[None], moved.astype(np.float64)).transpose(0, 2, 1)
-    inverse = np.linalg.inv(forward[:, :, :2])
-    rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
-    out = np.empty_like(images)
-    for k in range(n):
-        dst = np.stack([cols - forward[k, 0, 2], rows - forward[k, 1, 2]])
-        src = np.einsum("ij,jhw->ihw", inverse[k], dst)
-        for c in range(channels):
-            out[k, :, :, c] = ndimage.map_coordinates(
-                images[k, :, :, c], [src[1], src[0]], order=1, mode="mirror"
-            )
-    return out
+    m = _affine_transforms(source, moved).reshape(n, 6)
+    det = m[:, 0] * m[:, 4] - m[:, 1] * m[:, 3]
+    det = np.where(det != 0, 1.0 / np.where(det != 0, det, 1.0), 0.0)
+    inverse = m.copy()
+    inverse[:, 0], inverse[:, 4] = m[:, 4] * det, m[:, 0] * det
+    inverse[:, 1] = m[:, 1] * -det
+    inverse[:, 3] = m[:, 3] * -det
+    inverse[:, 2] = -inverse[:, 0] * m[:, 2] - inverse[:, 1] * m[:, 5]
+    inverse[:, 5] = -inverse[:, 3] * m[:, 2] - inverse[:, 4] * m[:, 5]
+    c = inverse.astype(np.float32)[:, :, None, None]
+    x = np.arange(width, dtype=np.float32)[None, None, :]
+    y = np.arange(height, dtype=np.float32)[None, :, None]
+    source_x = _fma32(c[:, 0], x, (c[:, 1] * y + c[:, 2]).astype(np.float32))
+    source_y = _fma32(c[:, 3], x, (c[:, 4] * y + c[:, 5]).astype(np.float32))
+    x0, y0 = np.floor(source_x), np.floor(source_y)
+    tx = (source_x - x0)[..., None]
+    ty = (source_y - y0)[..., None]
+    x0, y0 = x0.astype(np.intp), y0.astype(np.intp)
+
+    def reflect101(index: np.ndarray, size: int) -> np.ndarray:
+        period = 2 * size - 2
+        index = np.abs(np.mod(index, period)) if period else np.zeros_like(index)
+        return np.where(index >= size, period - index, index)
+
+    base = (np.arange(n) * (height * width))[:, None, None]
+    flat = images.reshape(-1, channels)
+    rows0, rows1 = reflect101(y0, height) * width, reflect101(y0 + 1, height) * width
+    cols0, cols1 = reflect101(x0, width), reflect101(x0 + 1, width)
+    p00, p01 = flat[base + rows0 + cols0], flat[base + rows0 + cols1]
+    p10, p11 = flat[base + rows1 + cols0], flat[base + rows1 + cols1]
+    top = _fma32(tx, p01 - p00, p00)
+    bottom = _fma32(tx, p11 - p10, p10)
+    return _fma32(ty, bottom - top, top)
 
 
 def _elastic_transform(b: _Batch, params, rng):
