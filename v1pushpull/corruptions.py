@@ -18,9 +18,10 @@ layout (``(H, W, C)``, RGB), through the :class:`numpy.random.Generator` methods
 the same; a Generator subclass is always called image by image, call by call, so one that
 replays recorded draws reproduces the recorded outputs. The steps that the generator did
 with OpenCV (defocus filter, elastic affine warp, spatter's water drops, snow's grey image)
-use OpenCV (``opencv-python-headless``, the ``opencv`` extra) when it is installed and a
-NumPy/SciPy path otherwise; :data:`OPENCV` tells which. The distances of those paths from
-the generator are given in ``docs/corruptions_note.md``.
+call OpenCV (``opencv-python-headless``, the ``opencv`` extra) when it is installed
+(:data:`OPENCV`), and otherwise NumPy/SciPy code that reproduces OpenCV 5.0's arithmetic
+(bit-exact on the reference data as well, but slower); ``docs/corruptions_note.md`` gives the
+status of each corruption.
 
 :func:`additive_gaussian_noise` and :func:`contrast_poisson` are the two test-time corruptions
 of the MNIST experiments of [S20].
@@ -1463,11 +1464,10 @@ def corrupt(
     Notes
     -----
     Bit-exact with the generator for every corruption but frost (no reference data) on
-    8-bit images; defocus blur, elastic transform, spatter (water, severities 1–3) and snow
-    need OpenCV for that (:data:`OPENCV`) and are within a grey level or so without it
-    (``docs/corruptions_note.md`` has the measured distances). Grey (C = 1) images:
-    brightness adds to the grey value (it is HSV's V), saturate leaves them unchanged, snow
-    uses the grey value as luminance, spatter the luminance of its colour.
+    8-bit images, with or without OpenCV (:data:`OPENCV`). Grey (C = 1) images: brightness
+    adds to the grey value (it is HSV's V), saturate leaves them unchanged, snow uses the
+    grey value as luminance, spatter the luminance of its colour; an image without water
+    drops (possible on small images) is left as it is where the release would produce NaN.
 
     Examples
     --------
