@@ -1101,14 +1101,19 @@ def _jpeg_compression(b: _Batch, quality, rng):
     out = np.empty(b.shape, dtype=np.uint8)
     levels = b.u8
 
+    mode = "L" if b.channels == 1 else "RGB"
+    size = (b.width, b.height)
+
     def work(part: slice) -> None:
+        # the release's save / open round trip; Image.frombuffer and a JPEG-only open skip
+        # Pillow's conversions and format probing (same encoder, decoder and settings)
         for k in range(part.start, part.stop):
-            image = levels[k]
-            picture = Image.fromarray(image[..., 0] if b.channels == 1 else image)
             buffer = io.BytesIO()
-            picture.save(buffer, "JPEG", quality=int(quality))
-            decoded = np.asarray(Image.open(buffer))
-            out[k] = decoded[..., None] if decoded.ndim == 2 else decoded
+            picture = Image.frombuffer(mode, size, levels[k], "raw", mode, 0, 1)
+            picture.save(buffer, format="JPEG", quality=int(quality))
+            with Image.open(buffer, formats=("JPEG",)) as decoded:
+                decoded.load()
+                out[k] = np.frombuffer(decoded.tobytes(), np.uint8).reshape(out.shape[1:])
 
     _parallel(work, b.n)
     return out
