@@ -133,7 +133,7 @@ def main() -> None:
     if args.generate:
         generate(10000)
     hwc = images_hwc(args.images)
-    batch = (hwc.transpose(0, 3, 1, 2) / 255.0).astype(np.float32)
+    batch = np.ascontiguousarray((hwc.transpose(0, 3, 1, 2) / 255.0).astype(np.float32))
     names = [n for n in CORRUPTIONS if n != "frost" and (not args.only or n in args.only)]
     if args.skip_table:
         names = []

@@ -115,7 +115,7 @@ def recorded_calls(data, meta, severity: int, images: range) -> list:
 
 def as_batch(images_hwc: np.ndarray, dtype=np.float32) -> np.ndarray:
     """uint8 (N, H, W, 3) → the library's float (N, 3, H, W) in [0, 1]."""
-    return (images_hwc.transpose(0, 3, 1, 2) / 255.0).astype(dtype)
+    return np.ascontiguousarray((images_hwc.transpose(0, 3, 1, 2) / 255.0).astype(dtype))
 
 
 def as_uint8_hwc(batch: np.ndarray) -> np.ndarray:
@@ -230,6 +230,9 @@ def test_torch_cpu_tensors_give_the_numpy_result(name):
     out = corrupt(torch.from_numpy(batch), name, 3, seed=5)
     assert isinstance(out, torch.Tensor) and out.dtype == torch.float32
     np.testing.assert_array_equal(out.numpy(), expected)
+    # also a batch whose memory is (N, H, W, C), i.e. a transposed view
+    channels_last = images[:4].astype(np.float32).transpose(0, 3, 1, 2) / np.float32(255)
+    np.testing.assert_array_equal(corrupt(channels_last, name, 3, seed=5), expected)
     unquantized = corrupt(torch.from_numpy(batch).double(), name, 3, seed=5, quantize=False)
     np.testing.assert_array_equal(
         unquantized.numpy(), corrupt(batch.astype(np.float64), name, 3, seed=5, quantize=False)

@@ -236,6 +236,16 @@ def _parallel(function: Callable[[slice], None], n: int, block: int = _BLOCK) ->
 _POOL: ThreadPoolExecutor | None = None
 
 
+def _forget_pool() -> None:
+    """A forked child (e.g. a DataLoader worker) has none of the parent's pool threads."""
+    global _POOL
+    _POOL = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 class _Batch:
     """A host batch in the generator's layout ``(N, H, W, C)``, RGB, as its three inputs.
 
@@ -255,7 +265,8 @@ class _Batch:
     def from_float(cls, images_nchw: np.ndarray) -> _Batch:
         x = np.asarray(images_nchw)
         scaled = np.clip(x.transpose(0, 2, 3, 1), 0.0, 1.0) * x.dtype.type(255)
-        u8 = (scaled + x.dtype.type(0.5)).astype(np.uint8)  # nearest level (values ≥ 0)
+        # nearest level (values ≥ 0), C-contiguous in the (N, H, W, C) layout
+        u8 = np.ascontiguousarray((scaled + x.dtype.type(0.5)).astype(np.uint8))
         off = np.abs(scaled - u8) > _GRID_TOLERANCE
         if not off.any():
             return cls(u8)
