@@ -16,15 +16,15 @@ from v1pushpull.corruptions import (
     LUMINANCE_WEIGHTS,
     SEVERITY_PARAMETERS,
     _equalize_hist_opencv,
-    _gaussian_weights,
-    _motion_blur_host,
+    _magick_motion_blur,
+    _motion_taps,
     _plasma_fractal,
     _zoom_factors,
     additive_gaussian_noise,
     contrast_poisson,
     corrupt,
 )
-from v1pushpull.stimuli import gaussian_noise, poisson_noise, salt_and_pepper_noise
+from v1pushpull.stimuli import gaussian_noise
 
 
 def _natural_batch(n: int = 4) -> np.ndarray:
@@ -252,12 +252,13 @@ def test_frost_blend_formula_and_order():
 
 
 def test_frost_crops_come_from_the_frost_image():
-    ramp = np.broadcast_to(np.arange(64.0)[None, None, :] / 64, (1, 40, 64))
+    # a frost picture of 8-bit levels 3·column (the release's photos are 8-bit)
+    ramp = np.broadcast_to(3 * np.arange(64.0)[None, None, :] / 255, (1, 40, 64))
     images = np.zeros((3, 1, 8, 8))
     out = corrupt(images, "frost", 1, frost_images=[ramp], quantize=False, seed=0)
     for image in out[:, 0]:
-        start = image[0, 0] / 0.2 * 64
-        np.testing.assert_allclose(image[0] / 0.2 * 64, start + np.arange(8), atol=1e-9)
+        levels = image[0] * 255 / 0.2 / 3  # the crop's column indices
+        np.testing.assert_allclose(levels, levels[0] + np.arange(8), atol=1e-9)
 
 
 # --------------------------------------------------------------------------------------------
@@ -394,12 +395,17 @@ def test_zoom_blur_matches_release_clipped_zoom(severity):
     factors = _zoom_factors(SEVERITY_PARAMETERS["zoom_blur"][severity - 1])
     images = _natural_batch(2)
     expected = []
-    for image in images.transpose(0, 2, 3, 1):
-        total = image + sum(_clipped_zoom(image, z) for z in factors)
-        expected.append(total / (len(factors) + 1))
-    expected = np.clip(np.stack(expected).transpose(0, 3, 1, 2), 0, 1)
-    np.testing.assert_allclose(corrupt(images, "zoom_blur", severity, quantize=False), expected,
-                               atol=1e-12)  # fmt: skip
+    # the release's loop in its float32 arithmetic, with scipy's zoom itself
+    for image in images.transpose(0, 2, 3, 1).astype(np.float32):
+        total = np.zeros_like(image)
+        for z in factors:
+            total += _clipped_zoom(image, z)
+        expected.append((image + total) / (len(factors) + 1))
+    expected = np.clip(np.stack(expected).transpose(0, 3, 1, 2), 0, 1) * 255
+    out = corrupt(images, "zoom_blur", severity, quantize=False) * 255
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-9)
+    levels = np.round(corrupt(images, "zoom_blur", severity) * 255)
+    np.testing.assert_array_equal(levels, expected.astype(np.uint8))
 
 
 @pytest.mark.parametrize("severity", [1, 5])
@@ -413,8 +419,15 @@ def test_pixelate_matches_pillow_box(severity):
         small = Image.fromarray(image).resize((int(32 * factor),) * 2, Image.Resampling.BOX)
         expected.append(np.asarray(small.resize((32, 32), Image.Resampling.BOX)))
     expected = np.stack(expected).transpose(0, 3, 1, 2).astype(float)
-    # Pillow rounds to 8 bits after each pass, we resample in float and truncate once
-    assert np.max(np.abs(corrupt(images, "pixelate", severity) * 255 - expected)) <= 1.0
+    # Pillow's 8-bit path (fixed-point coefficients, rounding after each pass), reproduced
+    np.testing.assert_array_equal(np.round(corrupt(images, "pixelate", severity) * 255), expected)
+    # other sizes and random images too
+    noise = np.random.default_rng(severity).integers(0, 256, (3, 37, 45, 3), dtype=np.uint8)
+    small = (int(37 * factor), int(45 * factor))
+    expected = [np.asarray(Image.fromarray(im).resize(small[::-1], Image.Resampling.BOX)
+                           .resize((45, 37), Image.Resampling.BOX)) for im in noise]  # fmt: skip
+    out = corrupt(noise.transpose(0, 3, 1, 2) / 255.0, "pixelate", severity)
+    np.testing.assert_array_equal(np.round(out * 255).transpose(0, 2, 3, 1), np.stack(expected))
 
 
 def test_jpeg_matches_pillow_round_trip():
@@ -433,21 +446,23 @@ def test_jpeg_matches_pillow_round_trip():
 
 def test_motion_blur_impulse_response_is_imagemagick_line():
     radius, sigma = 6, 2.0
-    impulse = np.zeros((1, 1, 31, 31))
-    impulse[0, 0, 15, 15] = 1.0
+    impulse = np.zeros((1, 31, 31, 1), dtype=np.uint8)
+    impulse[0, 15, 15, 0] = 255
     weights = np.exp(-0.5 * (np.arange(13) / sigma) ** 2)
     weights /= weights.sum()
+    np.testing.assert_allclose(_motion_taps(radius, sigma), weights, rtol=1e-14)
+    # 16-bit accumulation, rounded, then truncated to 8 bits: floor(round(65535 w) / 257)
+    expected = np.floor(np.floor(65535 * weights + 0.5) / 257)
     # angle 0: out(y, x) = Σ_i w_i in(y, x + i), so the impulse spreads to its left
-    horizontal = _motion_blur_host(impulse, radius, sigma, np.array([0.0]))[0, 0]
-    np.testing.assert_allclose(horizontal[15, 15 - np.arange(13)], weights)
-    assert horizontal.sum() == pytest.approx(1.0)
-    assert np.count_nonzero(horizontal) == 13
+    horizontal = _magick_motion_blur(impulse, radius, sigma, [0.0])[0, :, :, 0]
+    np.testing.assert_array_equal(horizontal[15, 15 - np.arange(13)], expected)
+    assert np.count_nonzero(horizontal) == np.count_nonzero(expected)
     # angle 90° (y down): the spread goes upwards
-    vertical = _motion_blur_host(impulse, radius, sigma, np.array([90.0]))[0, 0]
-    np.testing.assert_allclose(vertical[15 - np.arange(13), 15], weights, atol=1e-12)
+    vertical = _magick_motion_blur(impulse, radius, sigma, [90.0])[0, :, :, 0]
+    np.testing.assert_array_equal(vertical[15 - np.arange(13), 15], expected)
     # a constant image is unchanged (edge padding, unit-sum weights)
-    flat = np.full((2, 3, 16, 16), 0.4)
-    np.testing.assert_allclose(_motion_blur_host(flat, 9, 2.5, np.array([30.0, -45.0])), flat)
+    flat = np.full((2, 16, 16, 3), 101, dtype=np.uint8)
+    np.testing.assert_array_equal(_magick_motion_blur(flat, 9, 2.5, [30.0, -45.0]), flat)
 
 
 def test_glass_blur_copies_neighbours_like_the_release():
@@ -496,8 +511,11 @@ def test_elastic_severity1_is_an_affine_warp():
     out = corrupt(ramp, "elastic_transform", 1, seed=2, quantize=False)[0, 0]
     inner = slice(8, 24)
     design = np.stack([np.ones(256), row[inner, inner].ravel(), col[inner, inner].ravel()], 1)
-    _, residual, *_ = np.linalg.lstsq(design, out[inner, inner].ravel())
-    assert np.sqrt(residual[0] / 256) < 1e-9
+    coefficients, *_ = np.linalg.lstsq(design, out[inner, inner].ravel())
+    residual = np.abs(design @ coefficients - out[inner, inner].ravel())
+    # the release warps a float32 image with float32 coordinates and weights (OpenCV 5), so
+    # linearity holds to float32 rounding (~1e-7 here), not to float64's
+    assert residual.max() < 3e-7
     assert not np.allclose(out, ramp[0, 0])  # but it moved
     flat = np.full((2, 3, 32, 32), 0.6)
     np.testing.assert_allclose(corrupt(flat, "elastic_transform", 5, quantize=False), flat)
@@ -518,10 +536,12 @@ def test_spatter_water_lightens_and_mud_darkens_towards_brown():
     mud = np.array([63, 42, 20]).reshape(1, 3, 1, 1) / 255
     for severity in (4, 5):  # mud: changed pixels move towards brown, by at least 80 %
         out = corrupt(images, "spatter", severity, seed=0, quantize=False)
-        changed = np.broadcast_to(np.any(out != images, axis=1, keepdims=True), out.shape)
+        # the release blends in float32 (rounding ~6e-8 on every value)
+        moved = np.abs(out - images) > 1e-6
+        changed = np.broadcast_to(np.any(moved, axis=1, keepdims=True), out.shape)
         assert changed.mean() > 0.01
         before, after = np.abs(images - mud)[changed], np.abs(out - mud)[changed]
-        assert np.all(after <= 0.2 * before + 1e-12)
+        assert np.all(after <= 0.2 * before + 1e-6)
     # within each kind, severity orders the distortion
     distortion = _distortions("spatter", images)
     assert distortion[0] < distortion[1] < distortion[2] and distortion[3] < distortion[4]
@@ -642,22 +662,27 @@ def test_images_too_small_for_a_corruption_are_refused_clearly(corruption, side)
     assert out.shape == (1, 3, side, side) and 0 <= out.min() <= out.max() <= 1
 
 
-@pytest.mark.parametrize(
-    ("name", "core"),
-    [
-        ("gaussian_noise", lambda x, c, seed: gaussian_noise(x, c, seed=seed)),
-        ("shot_noise", lambda x, c, seed: poisson_noise(x, c, seed=seed)),
-        ("impulse_noise", lambda x, c, seed: salt_and_pepper_noise(x, c, seed=seed)),
-    ],
-)
 @pytest.mark.parametrize("severity", [1, 5])
-def test_noise_corruptions_are_the_core_noise_models(name, core, severity):
-    # CIFAR-10-C's noises are x + N(0, σ²), Poisson(x·c)/c and salt-and-pepper 1:1 on each
-    # value (REFERENCE-numbers §5): the stimuli functions with the severity's parameter
+def test_noise_corruptions_follow_the_release_formulas_and_layout(severity):
+    # CIFAR-10-C's noises (REFERENCE-numbers §5) with the generator's draws: per image, an
+    # (H, W, C) field in row, column, channel order, images one after another
     images = _natural_batch(2)
-    parameter = SEVERITY_PARAMETERS[name][severity - 1]
-    expected = np.clip(core(images, parameter, seed=7), 0, 1)
-    np.testing.assert_array_equal(corrupt(images, name, severity, seed=7, quantize=False), expected)
+    hwc = images.transpose(0, 2, 3, 1)
+    rng = np.random.default_rng(7)
+    sigma = SEVERITY_PARAMETERS["gaussian_noise"][severity - 1]
+    expected = np.clip(hwc + rng.normal(0.0, sigma, (2, 32, 32, 3)), 0, 1)
+    out = corrupt(images, "gaussian_noise", severity, seed=7, quantize=False)
+    np.testing.assert_allclose(out, expected.transpose(0, 3, 1, 2), rtol=0, atol=1e-15)
+    photons = SEVERITY_PARAMETERS["shot_noise"][severity - 1]
+    expected = np.clip(np.random.default_rng(7).poisson(hwc * photons) / photons, 0, 1)
+    out = corrupt(images, "shot_noise", severity, seed=7, quantize=False)
+    np.testing.assert_allclose(out, expected.transpose(0, 3, 1, 2), rtol=0, atol=1e-15)
+    amount = SEVERITY_PARAMETERS["impulse_noise"][severity - 1]
+    u = np.random.default_rng(7).random((2, 2, 32, 32, 3))  # per image: flip field, salt field
+    flipped, salt = u[:, 0] <= amount, u[:, 1] <= 0.5
+    expected = np.where(flipped, np.where(salt, 1.0, 0.0), hwc)
+    out = corrupt(images, "impulse_noise", severity, seed=7, quantize=False)
+    np.testing.assert_allclose(out, expected.transpose(0, 3, 1, 2), rtol=0, atol=1e-15)
 
 
 def test_additive_gaussian_noise_is_the_core_gaussian_noise_of_std_sqrt_variance():
@@ -675,13 +700,3 @@ def test_one_list_of_names_and_one_luma_constant():
     assert list(SEVERITY_PARAMETERS) == list(CIFAR10C_CORRUPTIONS)
     assert list(ALEXNET_ERRORS) == ["clean", *CIFAR10C_CORRUPTIONS]
     assert LUMINANCE_WEIGHTS == (0.299, 0.587, 0.114)  # ITU-R BT.601
-
-
-def test_gaussian_blur_weights_follow_scipy():
-    # 1-D weights from the core's 2-D Gaussian kernel equal scipy's gaussian_filter1d taps
-    for sigma in SEVERITY_PARAMETERS["gaussian_blur"]:
-        radius = int(4 * sigma + 0.5)
-        impulse = np.zeros(2 * radius + 1)
-        impulse[radius] = 1.0
-        taps = ndimage.gaussian_filter1d(impulse, sigma, mode="constant")
-        np.testing.assert_allclose(_gaussian_weights(sigma), taps, rtol=1e-12, atol=1e-15)

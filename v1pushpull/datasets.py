@@ -30,6 +30,9 @@ from pathlib import Path
 
 import numpy as np
 
+# The CIFAR-10-C names live with the corruptions; re-exported here (the loaders use them).
+from .corruptions import CIFAR10C_COMMON, CIFAR10C_CORRUPTIONS, CIFAR10C_EXTRA
+
 __all__ = [
     "CIFAR10C_COMMON",
     "CIFAR10C_CORRUPTIONS",
@@ -45,38 +48,6 @@ __all__ = [
     "load_mnistc",
     "read_idx",
 ]
-
-#: The 19 CIFAR-10-C corruptions in the order of the release and of the tables of [S20]: the
-#: 15 "common" corruptions of [H19] (:data:`CIFAR10C_COMMON`) interleaved with its 4 held-out
-#: "extra" ones (:data:`CIFAR10C_EXTRA`: speckle noise, Gaussian blur, spatter, saturate).
-CIFAR10C_CORRUPTIONS: tuple[str, ...] = (
-    "gaussian_noise",
-    "shot_noise",
-    "impulse_noise",
-    "speckle_noise",
-    "defocus_blur",
-    "glass_blur",
-    "motion_blur",
-    "zoom_blur",
-    "gaussian_blur",
-    "snow",
-    "frost",
-    "fog",
-    "spatter",
-    "brightness",
-    "contrast",
-    "elastic_transform",
-    "pixelate",
-    "jpeg_compression",
-    "saturate",
-)
-
-#: The 4 "extra" corruptions of [H19], held out from its 15-corruption benchmark.
-CIFAR10C_EXTRA: tuple[str, ...] = ("speckle_noise", "gaussian_blur", "spatter", "saturate")
-#: The 15 "common" corruptions of [H19] (noise, blur, weather, digital), in the release order.
-CIFAR10C_COMMON: tuple[str, ...] = tuple(
-    name for name in CIFAR10C_CORRUPTIONS if name not in CIFAR10C_EXTRA
-)
 
 #: Folder names of the MNIST-C release (one severity each), ``identity`` being clean MNIST.
 MNISTC_CORRUPTIONS: tuple[str, ...] = (
