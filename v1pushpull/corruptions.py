@@ -735,21 +735,42 @@ def _grey_f32(x: np.ndarray) -> np.ndarray:
     return (b * cb + inner).astype(np.float32)
 
 
+# The snow and water-drop steps below are shared with the CIFAR-10-P sequences
+# (v1pushpull.perturbations), whose generator repeats them with other parameters.
+
+
+def _snow_levels(layers: np.ndarray, zoom: float, threshold: float) -> np.ndarray:
+    """The release's 8-bit snow layer ``(N, H, W, 1)`` from its normal draws ``(N, H, W)``.
+
+    ``clipped_zoom`` by ``zoom``, values below ``threshold`` set to 0, then
+    ``(np.clip(layer, 0, 1) * 255).astype(np.uint8)`` (the PNG given to ImageMagick).
+    """
+    layer = _clipped_zoom(layers.transpose(1, 2, 0), zoom, np.float64).transpose(2, 0, 1)[..., None]
+    layer[layer < threshold] = 0
+    return (np.clip(layer, 0, 1) * 255).astype(np.uint8)
+
+
+def _snow_whiten(x: np.ndarray, blend: float) -> np.ndarray:
+    """The release's ``blend·x + (1 − blend)·max(x, 1.5·grey + 0.5)`` of ``(N, H, W, C)``.
+
+    ``grey`` is OpenCV's float32 RGB2GRAY of ``np.float32(x)`` (``x`` itself for C = 1); the
+    arithmetic is that of ``x``'s dtype (float32 in CIFAR-10-C, float64 in CIFAR-10-P).
+    """
+    grey = _grey_f32(x.astype(np.float32, copy=False))[..., None] if x.shape[-1] == 3 else x
+    return blend * x + (1 - blend) * np.maximum(x, grey * 1.5 + 0.5)
+
+
 def _snow(b: _Batch, params, rng):
     mean, std, zoom, threshold, radius, sigma, blend = params
-    n, height, width, channels = b.shape
+    n, height, width, _ = b.shape
     layers = np.empty((n, height, width))
     angles = np.empty(n)
     for k in range(n):  # per image: the snow layer, then the motion-blur angle
         layers[k] = rng.normal(mean, std, size=(height, width))
         angles[k] = rng.uniform(-135, -45)
-    layer = _clipped_zoom(layers.transpose(1, 2, 0), zoom, np.float64).transpose(2, 0, 1)[..., None]
-    layer[layer < threshold] = 0
-    levels = (np.clip(layer, 0, 1) * 255).astype(np.uint8)
-    blurred = _magick_motion_blur(levels, radius, sigma, angles) / 255.0
-    x = b.f32
-    grey = _grey_f32(x)[..., None] if channels == 3 else x
-    x = blend * x + (1 - blend) * np.maximum(x, grey * 1.5 + 0.5)
+    blurred = _magick_motion_blur(_snow_levels(layers, zoom, threshold), radius, sigma, angles)
+    blurred = blurred / 255.0
+    x = _snow_whiten(b.f32, blend)
     return _scale255(x + blurred + blurred[:, ::-1, ::-1])
 
 
@@ -923,6 +944,18 @@ def _spatter(b: _Batch, params, rng):
             colour = np.array([np.dot(LUMINANCE_WEIGHTS, colour)], dtype=np.float32)
         mud_layer = colour * mask[..., None]
         return _scale255(x * (1 - mask[..., None]) + mud_layer)
+    return _scale255(_add_water(x, liquid, intensity))
+
+
+def _add_water(x: np.ndarray, liquid: np.ndarray, intensity: float) -> np.ndarray:
+    """The release's water drops on float32 images ``x`` ``(N, H, W, C)``, float32.
+
+    ``liquid`` is the thresholded liquid layer ``(N, H, W)`` (float64); its uint8 conversion
+    (values above 1 wrap around), the OpenCV shading of the drops (OpenCV's own routines or
+    their NumPy emulation), the mask normalised to its peak times ``intensity``, and the pale
+    turquoise water added. Shared with the CIFAR-10-P spatter sequence.
+    """
+    n, height, width = liquid.shape
     with warnings.catch_warnings():  # values above 1 wrap around, as in the release
         warnings.simplefilter("ignore", RuntimeWarning)
         levels = (liquid * 255).astype(np.uint8)
@@ -943,9 +976,9 @@ def _spatter(b: _Batch, params, rng):
     peak[peak == 0] = 1
     mask = (mask / peak) * np.float32(intensity)
     colour = np.array([175 / 255.0, 238 / 255.0, 238 / 255.0], dtype=np.float32)
-    if channels == 1:
+    if x.shape[-1] == 1:
         colour = np.array([np.dot(LUMINANCE_WEIGHTS, colour)], dtype=np.float32)
-    return _scale255(x + mask[..., None] * colour)
+    return x + mask[..., None] * colour
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ speckle_noise     31    0: clean; ``i ≥ 1``: ``clean·(1 + σ·N(0, 1))``, σ 
 motion_blur       21    ImageMagick motion blur, radius 6, σ 1.8, angle ``9·(i − 20)`` degrees
 zoom_blur         31    0: clean; running mean of the clean image zoomed by ``1 + 0.004·k``, k ≤ i
 snow              31    one snow layer per image, motion-blurred (radius 10, σ 2) at ``4·i − 150``°
-brightness        31    HSV value ``+ 0.015·(i − 15)``
+brightness        31    HSV value ``+ 1.5·(i − 15)/100``
 translate         16    horizontal shift by ``i − 7`` px (black fill)
 rotate            31    rotation by ``i − 15`` degrees about the centre (bilinear, black fill)
 tilt              31    perspective view, both axes tilted by ``0.75·(i − 15)`` degrees
@@ -34,16 +34,42 @@ frames with the previous one (:data:`NOISE_PERTURBATIONS`, :mod:`v1pushpull.stab
 parameters in brackets are the release's harder levels (commented-out blocks of the generator,
 ``level`` 2 and 3 here); the release's evaluation (``cifar-p-eval.py``) uses level 1.
 
-Faithfulness. Frames are quantised like the release (×255, truncated to a grey level, /255;
-ImageMagick's outputs rounded). The affine perturbations use Pillow's own affine transform with
-the inverse matrix and centre ``(W/2 + 0.5, H/2 + 0.5)`` of the torchvision of 2018 that made
-the files, so they should match to the grey level. Three use stand-ins and agree only to about
-a grey level: ``tilt`` (OpenCV's ``warpPerspective``, here SciPy's bilinear ``map_coordinates``,
-whose weights are not rounded to 1/32 px), ``motion_blur`` and ``snow`` (ImageMagick's motion
-blur, here :mod:`v1pushpull.corruptions`' emulation of it) and ``spatter`` (OpenCV's Canny and
-distance transform, here scikit-image and SciPy, as in :mod:`v1pushpull.corruptions`). Random
-frames come from ``numpy.random.default_rng(seed)``, not the release's unseeded global state,
-so noise, snow and spatter frames match the release in distribution, not value by value.
+Faithfulness. Each frame is computed like the release's, from its three inputs (the 8-bit
+image and its float64 and float32 ``/255``; see :mod:`v1pushpull.corruptions`), and truncated
+to a grey level as the release's ``np.uint8``. Where the generator calls the routines that
+made CIFAR-10-C, the frames come from :mod:`v1pushpull.corruptions`' bit-exact reproductions
+of them (checked there against the released CIFAR-10-C data): ImageMagick's motion blur
+(``motion_blur`` and the snow layer of ``snow``), ``clipped_zoom``, OpenCV's RGB2GRAY and the
+whitening of ``snow``, the water-drop shading of ``spatter`` (OpenCV's own routines or their
+exact NumPy emulation, :data:`v1pushpull.corruptions.OPENCV`) and scikit-image's HSV shift of
+``brightness``. Tested here, frame by frame and bit for bit, against the generator's code run
+with the libraries installed: ``spatter`` (OpenCV, scikit-image, ``np.convolve``; identical
+without OpenCV), ``brightness`` and ``gaussian_blur`` (scikit-image). There is no CIFAR-10-P
+reference data, so no perturbation is checked against the released files; in particular:
+
+* ``motion_blur`` and ``snow`` rest on the CIFAR-10-C check of the motion blur, with other
+  radii, σ and angles; ``snow`` is not compared with the generator's code as a whole.
+* ``tilt`` calls OpenCV's ``warpPerspective`` with the release's matrix when OpenCV is
+  installed; without it a SciPy stand-in (bilinear weights not rounded to 1/32 px) is within
+  one grey level of OpenCV, different at about 0.01 % of the values.
+* ``translate``, ``rotate``, ``scale``, ``shear`` and the frames of ``zoom_blur`` use Pillow's
+  affine transform with the inverse matrix and centre ``(W/2 + 0.5, H/2 + 0.5)`` of the
+  torchvision of 2018 that made the files; the coefficients are computed by a matrix
+  inverse, not by that version's formula, so they may differ in the last bits.
+  ``zoom_blur`` averages in float32 like the release's torch tensors (``ToTensor``, the sum,
+  ``/(i + 1)``, ``ToPILImage``'s ``·255`` truncated to a byte), checked only on constant
+  images against today's torch.
+* The noise frames follow the release's formulas (``gaussian_noise`` in float32 like its
+  torch code, ``shot_noise`` and ``speckle_noise`` in NumPy float64 as
+  :mod:`v1pushpull.corruptions`), but random frames come from
+  ``numpy.random.default_rng(seed)``, not the release's unseeded global NumPy and torch
+  state, so noise, snow and spatter frames match the release in distribution, not value by
+  value. Snow and spatter draw their layer per image, in image order, as the release.
+
+The truncation is the release's too: a constant image blurred by ``gaussian_blur`` or
+``zoom_blur`` loses one grey level in some frames, the middle ``brightness`` frame (shift 0)
+is one level darker than the image at some values (the HSV round trip), and ``snow``'s
+``0.85·x + (1 − 0.85)·x`` rounds one level below ``x`` for some bright saturated values.
 
 ``saturate`` is a CIFAR-10-C corruption; no CIFAR-10-P (or ImageNet-P) sequence uses it.
 
@@ -63,18 +89,24 @@ from typing import Any
 
 import numpy as np
 
-from ._backend import array_namespace, as_float_images, as_generator, to_numpy
-
-# The CIFAR-10-C module already emulates the release's ImageMagick motion blur, its
-# clipped_zoom, OpenCV's water-drop shading, the HSV brightness shift and the uint8 truncation;
-# CIFAR-10-P reuses them rather than keeping a second copy.
+# The CIFAR-10-C module already reproduces the release's ImageMagick motion blur, its
+# clipped_zoom, OpenCV's water-drop shading and snow brightening, the HSV brightness shift, the
+# shot and speckle noises and the uint8 truncation; CIFAR-10-P reuses them rather than keeping
+# a second copy.
+from . import corruptions as _corruptions
+from ._backend import as_float_images, as_generator, to_numpy
 from .corruptions import (
-    LUMINANCE_WEIGHTS,
+    _add_water,
+    _Batch,
     _brightness,
-    _motion_blur_host,
-    _to_levels,
-    _water_drops,
-    _zoom_matrix,
+    _gaussian,
+    _magick_motion_blur,
+    _per_image,
+    _scale255,
+    _shot_noise,
+    _snow_levels,
+    _snow_whiten,
+    _speckle_noise,
 )
 
 __all__ = [
@@ -139,13 +171,9 @@ _NOISE_LEVELS: dict[str, tuple[float, float, float]] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _levels_to_unit(levels: np.ndarray) -> np.ndarray:
-    return levels / 255.0
-
-
-def _quantise(x: np.ndarray) -> np.ndarray:
-    """The release's ``np.uint8(255 · clip(x, 0, 1))``, as floats in [0, 1]."""
-    return _levels_to_unit(_to_levels(x))
+def _truncate(values: np.ndarray) -> np.ndarray:
+    """The release's ``np.uint8(255 · np.clip(values, 0, 1))``: an 8-bit frame."""
+    return _scale255(values).astype(np.uint8)
 
 
 def _inverse_affine(
@@ -208,24 +236,34 @@ def _affine_levels(
     return out
 
 
+def _affine_u8(batch: _Batch, **kwargs: Any) -> np.ndarray:
+    """:func:`_affine_levels` of a batch's 8-bit images, as uint8 ``(N, H, W, C)``."""
+    warped = _affine_levels(batch.u8.transpose(0, 3, 1, 2), **kwargs)
+    return warped.transpose(0, 2, 3, 1).astype(np.uint8)
+
+
 def _tilt_homography(width: int, height: int, degrees: float) -> np.ndarray:
-    """The release's 3×3 perspective map: rotate the image plane about x and y, project back."""
-    phi = theta = math.radians(degrees)
-    focal = math.sqrt(width**2 + height**2)
+    """The release's 3×3 perspective map: rotate the image plane about x and y, project back.
+
+    With the release's NumPy calls (``np.deg2rad``, ``np.cos``, ``np.sin``, ``np.sqrt``) and
+    its product order, so that OpenCV gets the same matrix.
+    """
+    phi = theta = np.deg2rad(degrees)
+    focal = np.sqrt(width**2 + height**2)
     to_centre = np.array([[1, 0, -width / 2], [0, 1, -height / 2], [0, 0, 1], [0, 0, 1]])
     rot_x = np.array(
         [
             [1, 0, 0, 0],
-            [0, math.cos(theta), -math.sin(theta), 0],
-            [0, math.sin(theta), math.cos(theta), 0],
+            [0, np.cos(theta), -np.sin(theta), 0],
+            [0, np.sin(theta), np.cos(theta), 0],
             [0, 0, 0, 1],
         ]
     )
     rot_y = np.array(
         [
-            [math.cos(phi), 0, -math.sin(phi), 0],
+            [np.cos(phi), 0, -np.sin(phi), 0],
             [0, 1, 0, 0],
-            [math.sin(phi), 0, math.cos(phi), 0],
+            [np.sin(phi), 0, np.cos(phi), 0],
             [0, 0, 0, 1],
         ]
     )
@@ -234,11 +272,13 @@ def _tilt_homography(width: int, height: int, degrees: float) -> np.ndarray:
     return project @ away @ rot_x @ rot_y @ to_centre
 
 
-def _warp_perspective(levels: np.ndarray, homography: np.ndarray) -> np.ndarray:
-    """OpenCV's ``warpPerspective`` (bilinear, black border): ``dst(p) = src(H⁻¹ p)``, rounded."""
+def _warp_perspective_scipy(levels: np.ndarray, homography: np.ndarray) -> np.ndarray:
+    """Stand-in for OpenCV's ``warpPerspective`` (bilinear, black border) of uint8
+    ``(N, H, W, C)``: ``dst(p) = src(H⁻¹ p)`` with SciPy's unrounded bilinear weights, rounded.
+    """
     from scipy import ndimage
 
-    n, channels, height, width = levels.shape
+    n, height, width, channels = levels.shape
     rows, cols = np.meshgrid(np.arange(height), np.arange(width), indexing="ij")
     points = np.stack([cols.ravel(), rows.ravel(), np.ones(rows.size)])
     source = np.linalg.inv(homography) @ points
@@ -247,141 +287,136 @@ def _warp_perspective(levels: np.ndarray, homography: np.ndarray) -> np.ndarray:
     out = np.empty(levels.shape)
     for k in range(n):
         for c in range(channels):
-            out[k, c] = ndimage.map_coordinates(
-                levels[k, c], [src_row, src_col], order=1, mode="grid-constant", cval=0.0
+            out[k, ..., c] = ndimage.map_coordinates(
+                levels[k, ..., c].astype(np.float64),
+                [src_row, src_col],
+                order=1,
+                mode="grid-constant",
+                cval=0.0,
             )
-    return np.clip(np.round(out), 0, 255)
+    return np.clip(np.round(out), 0, 255).astype(np.uint8)
+
+
+def _warp_perspective(levels: np.ndarray, homography: np.ndarray) -> np.ndarray:
+    """The release's ``cv2.warpPerspective(x, mat, (w, h))`` of uint8 ``(N, H, W, C)``.
+
+    OpenCV's own routine (bilinear, black border) when it is installed, else the SciPy
+    stand-in :func:`_warp_perspective_scipy`.
+    """
+    cv2 = _corruptions._cv2  # looked up here, so that one switch selects both paths
+    if cv2 is None:
+        return _warp_perspective_scipy(levels, homography)
+    n, height, width, channels = levels.shape
+    out = np.empty_like(levels)
+    for k in range(n):
+        warped = cv2.warpPerspective(np.ascontiguousarray(levels[k]), homography, (width, height))
+        out[k] = warped.reshape(height, width, channels)
+    return out
+
+
+def _drip(liquid: np.ndarray) -> np.ndarray:
+    """The release's ``np.convolve(column, [0.2, 0.8], "same")`` down every column of
+    ``(N, H, W)`` liquid layers: ``out[r] = 0.2·liquid[r] + 0.8·liquid[r − 1]``.
+    """
+    shifted = np.zeros_like(liquid)
+    shifted[:, 1:] = liquid[:, :-1]
+    return 0.2 * liquid + 0.8 * shifted
 
 
 # --------------------------------------------------------------------------------------------
-# the perturbations: each returns frames (T, N, C, H, W) in [0, 1]
+# the perturbations: each returns the release's 8-bit frames, T arrays uint8 (N, H, W, C)
 # --------------------------------------------------------------------------------------------
 
 
-def _noise_frames(x: np.ndarray, name: str, level: int, rng: np.random.Generator) -> list:
+def _noise_frames(b: _Batch, name: str, level: int, rng: np.random.Generator) -> list:
     parameter = _NOISE_LEVELS[name][level - 1]
-    frames = [x]
+    frames = [b.u8]  # frame 0 is replaced by the clean input at the end
     for _ in range(SEQUENCE_LENGTHS[name] - 1):
         if name == "gaussian_noise":
-            noisy = x + parameter * rng.standard_normal(x.shape)
+            # torch in the release: clamp(ToTensor(img) + σ·randn_like, 0, 1) in float32
+            noise = rng.standard_normal(b.shape, dtype=np.float32)
+            frames.append(_truncate(b.f32 + np.float32(parameter) * noise))
         elif name == "shot_noise":
-            noisy = rng.poisson(x * parameter) / parameter
+            frames.append(_shot_noise(b, parameter, rng).astype(np.uint8))
         else:
-            noisy = x + x * rng.normal(0.0, parameter, size=x.shape)
-        frames.append(_quantise(noisy))
+            frames.append(_speckle_noise(b, parameter, rng).astype(np.uint8))
     return frames
 
 
-def _motion_blur_frames(x: np.ndarray) -> list:
-    levels = _to_levels(x)
-    frames = []
-    for i in range(SEQUENCE_LENGTHS["motion_blur"]):
-        angles = np.full(len(x), 9.0 * (i - 20))
-        blurred = _motion_blur_host(levels, 6, 1.8, angles)
-        frames.append(_levels_to_unit(np.clip(np.round(blurred), 0, 255)))
-    return frames
+def _motion_blur_frames(b: _Batch) -> list:
+    return [
+        _magick_motion_blur(b.u8, 6, 1.8, np.full(b.n, (i - 20) * 9.0))
+        for i in range(SEQUENCE_LENGTHS["motion_blur"])
+    ]
 
 
-def _zoom_blur_frames(x: np.ndarray) -> list:
-    levels = _to_levels(x)
-    frames = [x]
-    total = _levels_to_unit(levels)
+def _zoom_blur_frames(b: _Batch) -> list:
+    # torch in the release: the running sum of ToTensor frames (float32), ToPILImage(sum / k)
+    # truncates ·255 to a byte
+    frames = [b.u8]
+    total = b.f32.copy()
     for i in range(1, SEQUENCE_LENGTHS["zoom_blur"]):
-        zoomed = _affine_levels(levels, scale=1 + 0.004 * i)
-        total = total + _levels_to_unit(zoomed)
-        frames.append(_quantise(total / (i + 1)))
+        zoomed = _affine_u8(b, scale=1 + 0.004 * i)
+        total += zoomed.astype(np.float32) / np.float32(255)
+        frames.append(((total / np.float32(i + 1)) * np.float32(255)).astype(np.uint8))
     return frames
 
 
-def _snow_frames(x: np.ndarray, rng: np.random.Generator) -> list:
-    n, channels, height, width = x.shape
-    layer = rng.normal(0.05, 0.3, size=(n, height, width))
-    layer = _zoom_matrix(height, 2.0) @ layer @ _zoom_matrix(width, 2.0).T
-    layer[layer < 0.5] = 0
-    layer_levels = _to_levels(layer)[:, None]  # the 8-bit PNG the release blurred
-    if channels == 3:
-        grey = np.tensordot(np.asarray(LUMINANCE_WEIGHTS), x, axes=([0], [1]))[:, None]
-    else:
-        grey = x
-    whitened = 0.85 * x + 0.15 * np.maximum(x, grey * 1.5 + 0.5)
+def _snow_frames(b: _Batch, rng: np.random.Generator) -> list:
+    layers = _per_image(rng, b.n, "normal", 0.05, 0.3, size=(b.height, b.width))
+    levels = _snow_levels(layers, 2, 0.5)  # the 8-bit PNG the release blurred
+    whitened = _snow_whiten(b.x64, 0.85)
     frames = []
     for i in range(SEQUENCE_LENGTHS["snow"]):
-        angles = np.full(n, 4.0 * i - 150.0)
-        moving = np.round(_motion_blur_host(layer_levels, 10, 2, angles)) / 255.0
-        frames.append(_quantise(whitened + moving + moving[:, :, ::-1, ::-1]))
+        moving = _magick_motion_blur(levels, 10, 2, np.full(b.n, i * 4.0 - 150)) / 255.0
+        frames.append(_truncate(whitened + moving + moving[:, ::-1, ::-1]))
     return frames
 
 
-def _brightness_frames(x: np.ndarray) -> list:
-    xp = array_namespace(x)
+def _brightness_frames(b: _Batch) -> list:
     return [
-        _quantise(np.asarray(_brightness(x, xp, 0.015 * (i - 15), None)))
+        _brightness(b, (i - 15) * 1.5 / 100.0, None).astype(np.uint8)
         for i in range(SEQUENCE_LENGTHS["brightness"])
     ]
 
 
-def _affine_frames(x: np.ndarray, name: str) -> list:
-    levels = _to_levels(x)
+def _affine_frames(b: _Batch, name: str) -> list:
     frames = []
     for i in range(SEQUENCE_LENGTHS[name]):
         if name == "translate":
-            warped = _affine_levels(levels, translate=(i - 7, 0), bilinear=False)
+            frames.append(_affine_u8(b, translate=(i - 7, 0), bilinear=False))
         elif name == "rotate":
-            warped = _affine_levels(levels, angle=i - 15)
+            frames.append(_affine_u8(b, angle=i - 15))
         elif name == "scale":
-            warped = _affine_levels(levels, scale=(70 + 2 * i) / 100)
+            frames.append(_affine_u8(b, scale=(i * 2 + 70) / 100.0))
         else:  # shear
-            warped = _affine_levels(levels, shear=i - 15)
-        frames.append(_levels_to_unit(warped))
+            frames.append(_affine_u8(b, shear=i - 15))
     return frames
 
 
-def _tilt_frames(x: np.ndarray) -> list:
-    levels = _to_levels(x)
-    height, width = x.shape[-2:]
+def _tilt_frames(b: _Batch) -> list:
     return [
-        _levels_to_unit(_warp_perspective(levels, _tilt_homography(width, height, 0.75 * (i - 15))))
+        _warp_perspective(b.u8, _tilt_homography(b.width, b.height, 0.75 * (i - 15)))
         for i in range(SEQUENCE_LENGTHS["tilt"])
     ]
 
 
-def _gaussian_blur_frames(x: np.ndarray) -> list:
-    from scipy import ndimage
-
-    # skimage.filters.gaussian (what the release called): nearest-edge borders
+def _gaussian_blur_frames(b: _Batch) -> list:
+    # skimage.filters.gaussian(x / 255., sigma, multichannel=True, truncate=7.0)
     return [
-        _quantise(
-            ndimage.gaussian_filter(
-                x, (0, 0, 0.3 + 0.015 * i, 0.3 + 0.015 * i), mode="nearest", truncate=7.0
-            )
-        )
+        _truncate(_gaussian(b.x64, 0.3 + 0.015 * i, truncate=7.0))
         for i in range(SEQUENCE_LENGTHS["gaussian_blur"])
     ]
 
 
-def _spatter_frames(x: np.ndarray, rng: np.random.Generator) -> list:
-    from scipy import ndimage
-
-    n, channels, height, width = x.shape
-    liquid = rng.normal(0.6, 0.265, size=(n, height, width))
-    liquid = ndimage.gaussian_filter(liquid, (0, 1.75, 1.75), mode="nearest")
+def _spatter_frames(b: _Batch, rng: np.random.Generator) -> list:
+    liquid = _per_image(rng, b.n, "normal", 0.6, 0.265, size=(b.height, b.width))
+    liquid = _gaussian(liquid, 1.75)
     liquid[liquid < 0.7] = 0
-    colour = np.array([175.0, 238.0, 238.0]) / 255  # pale turquoise, as in CIFAR-10-C
-    if channels == 1:
-        colour = np.asarray([np.dot(LUMINANCE_WEIGHTS, colour)])
-    colour = colour.reshape(1, channels, 1, 1)
     frames = []
     for _ in range(SEQUENCE_LENGTHS["spatter"]):
-        # uint8 conversion as the release: values above 1 wrap around
-        levels = np.mod(np.floor(liquid * 255), 256).astype(np.uint8)
-        mask = np.stack([levels[k] * _water_drops(levels[k]) for k in range(n)])
-        peak = mask.max(axis=(1, 2), keepdims=True)
-        mask = 0.6 * mask / np.where(peak > 0, peak, 1.0)
-        frames.append(_quantise(x + colour * mask[:, None]))
-        # the drops run down: np.convolve(column, [0.2, 0.8], "same") on every column
-        shifted = np.zeros_like(liquid)
-        shifted[:, 1:] = liquid[:, :-1]
-        liquid = 0.2 * liquid + 0.8 * shifted
+        frames.append(_truncate(_add_water(b.f32, liquid, 0.6)))
+        liquid = _drip(liquid)  # the drops run down
     return frames
 
 
@@ -462,28 +497,32 @@ def perturbation_sequence(
     if x.min() < 0 or x.max() > 1:
         raise ValueError(f"images must lie in [0, 1], got values in [{x.min():g}, {x.max():g}]")
     rng = as_generator(seed)
+    # the release's inputs: the 8-bit image, its float64 and float32 /255 (values off the
+    # 8-bit grid are kept in the float ones)
+    b = _Batch.from_float(x)
     if perturbation in NOISE_PERTURBATIONS:
-        frames = _noise_frames(x, perturbation, level, rng)
+        frames = _noise_frames(b, perturbation, level, rng)
     elif perturbation == "motion_blur":
-        frames = _motion_blur_frames(x)
+        frames = _motion_blur_frames(b)
     elif perturbation == "zoom_blur":
-        frames = _zoom_blur_frames(x)
+        frames = _zoom_blur_frames(b)
     elif perturbation == "snow":
-        frames = _snow_frames(x, rng)
+        frames = _snow_frames(b, rng)
     elif perturbation == "brightness":
-        frames = _brightness_frames(x)
+        frames = _brightness_frames(b)
     elif perturbation == "tilt":
-        frames = _tilt_frames(x)
+        frames = _tilt_frames(b)
     elif perturbation == "gaussian_blur":
-        frames = _gaussian_blur_frames(x)
+        frames = _gaussian_blur_frames(b)
     elif perturbation == "spatter":
-        frames = _spatter_frames(x, rng)
+        frames = _spatter_frames(b, rng)
     else:
-        frames = _affine_frames(x, perturbation)
-    sequences = np.stack(frames, axis=1)
+        frames = _affine_frames(b, perturbation)
+    table = (np.arange(256) / 255.0).astype(dtype)
+    sequences = table[np.stack(frames, axis=1).transpose(0, 1, 4, 2, 3)]
     if perturbation in NOISE_PERTURBATIONS or perturbation == "zoom_blur":
         sequences[:, 0] = x  # the clean frame, unquantised, as the release stores the image
-    return sequences.astype(dtype, copy=False)
+    return sequences
 
 
 def load_cifar10p(
