@@ -30,6 +30,8 @@ class ArgumentError(ValueError):
         It may name other parameters as ``{name}`` fields, spelled by ``mentions``; with an
         ``{argument}`` field it is the whole message (no subject is put in front) and that
         field is the argument's name.
+    whole : bool
+        ``problem`` is the whole message (no ``name=value`` subject is put in front).
     **mentions : str
         The Python spelling of each ``{name}`` field of ``problem`` (``resume="resume=False"``);
         only these fields (and ``{argument}``) are replaced.
@@ -48,8 +50,11 @@ class ArgumentError(ValueError):
     '--batch-size 0 is not valid; expected >= 1'
     """
 
-    def __init__(self, argument: str, value: Any, problem: str, **mentions: str) -> None:
+    def __init__(
+        self, argument: str, value: Any, problem: str, *, whole: bool = False, **mentions: str
+    ) -> None:
         self.argument = argument
+        self.whole = whole or "{argument}" in problem
         self.value = value
         self.problem = problem
         self.mentions = mentions
@@ -71,11 +76,10 @@ class ArgumentError(ValueError):
         spellings = spellings or {}
         spelled = spellings.get(self.argument)
         names = {field: spellings.get(field, api) for field, api in self.mentions.items()}
-        whole = "{argument}" in self.problem
         names["argument"] = spelled or self.argument
         # only the declared fields are replaced: data in the text may hold braces
         text = _FIELD.sub(lambda m: names.get(m.group(1), m.group(0)), self.problem)
-        if whole:
+        if self.whole:
             return text
         subject = (
             f"{self.argument}={self.value!r}" if spelled is None else f"{spelled} {self.value!r}"

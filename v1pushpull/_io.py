@@ -56,6 +56,8 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
     os.close(handle)
     try:
         write(temporary)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would
+        os.chmod(temporary, _default_mode())
         with open(temporary, "rb+") as stream:
             os.fsync(stream.fileno())
         os.replace(temporary, path)
@@ -70,6 +72,12 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
         finally:
             os.close(directory)
     return path
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:

@@ -361,7 +361,8 @@ def _levels_at(name: str, severities: Sequence[int]) -> tuple[float, ...]:
         raise ArgumentError(
             "severities",
             bad,
-            f"{{argument}} {bad} are not valid for {name!r}: expected integers in 1..{top}, {meaning}",
+            f"{{argument}} {bad} are not valid for {name!r}: expected integers in 1..{top}, "
+            f"{meaning}",
         )
     if name in MNIST_PROTOCOL:
         return tuple(MNIST_PROTOCOL[name][int(s) - 1] for s in severities)

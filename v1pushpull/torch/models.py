@@ -43,6 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._errors import ArgumentError
 from .layers import PushPullOptions
 
 __all__ = [
@@ -70,8 +71,8 @@ _LENET_VARIANTS: dict[str, tuple[int, int, tuple[int, int]]] = {
 
 def _check_placement(pushpull: str) -> None:
     if pushpull not in PUSHPULL_PLACEMENTS:
-        raise ValueError(
-            f"pushpull={pushpull!r} is not valid; expected one of {PUSHPULL_PLACEMENTS}"
+        raise ArgumentError(
+            "pushpull", pushpull, f"is not valid; expected one of {PUSHPULL_PLACEMENTS}"
         )
 
 
@@ -499,7 +500,7 @@ ARCHITECTURES: dict[str, tuple[str, Callable[..., nn.Module], int]] = {
 
 def _check_arch(arch: str) -> None:
     if arch not in ARCHITECTURES:
-        raise ValueError(f"arch={arch!r} is not valid; expected one of {tuple(ARCHITECTURES)}")
+        raise ArgumentError("arch", arch, f"is not known; expected one of {tuple(ARCHITECTURES)}")
 
 
 def model_family(arch: str) -> str:
