@@ -199,3 +199,25 @@ def test_evaluate_discards_cached_results_of_other_weights(trained_lenet, tmp_pa
 
     assert xr.open_dataset(out).attrs["weights_sha256"] == fresh.attrs["weights_sha256"]
     assert fresh.attrs["weights_sha256"] != first.attrs["weights_sha256"]
+
+
+def test_results_file_resumes_the_same_weights_and_discards_others(tmp_path):
+    from v1pushpull.torch.evaluation import ResultsFile
+
+    levels = {"fog": (1.0, 2.0), "contrast": (1.0, 2.0)}
+    attrs = {"dataset": "custom", "n_images": 10, "seed": 0, "weights_sha256": "a" * 64}
+    first = ResultsFile(tmp_path / "r.nc", levels, attrs)
+    first.clean_error = 12.5
+    first.errors["fog"] = [20.0, 30.0]
+    first.save()
+    again = ResultsFile(tmp_path / "r.nc", levels, attrs)
+    again.resume(progress=False)
+    assert again.clean_error == 12.5 and again.errors == {"fog": [20.0, 30.0]}
+    assert again.todo == ["contrast"]
+    other = ResultsFile(tmp_path / "r.nc", levels, {**attrs, "weights_sha256": "b" * 64})
+    other.resume(progress=False)
+    assert other.clean_error is None and other.todo == ["fog", "contrast"]
+    changed = ResultsFile(tmp_path / "r.nc", {"fog": (3.0, 4.0)}, attrs)
+    with pytest.raises(ValueError, match="different evaluation") as error:
+        changed.resume(progress=False)
+    assert error.value.argument == "out"
