@@ -227,28 +227,14 @@ def _data_set(name: str, data_root: Path | None) -> DataSet:
     return spec
 
 
-def _train(args: argparse.Namespace) -> None:
-    import dataclasses
+def _loaders(args: argparse.Namespace, spec: DataSet, batch_size: int, world_size: int) -> Any:
+    from .torch.data import make_loaders
 
-    from .torch import data, distributed, models, training
-    from .torch.layers import PushPullOptions
-
-    spec = _data_set(args.dataset, args.data_root)
-    options = PushPullOptions(args.alpha, args.scale, args.trainable_alpha, args.pull)
-    family = models.model_family(args.arch)
-    recipe = training.recipe_for(family, args.dataset)
-    if args.batch_size is not None:
-        recipe = dataclasses.replace(recipe, batch_size=args.batch_size)
-    rank, world_size, _ = distributed.init_distributed()
-    if recipe.batch_size % world_size:
-        raise CommandError(
-            f"the batch size {recipe.batch_size} does not split over {world_size} processes"
-        )
     try:
-        train_loader, test_loader = data.make_loaders(
-            args.dataset,
+        return make_loaders(
+            spec.name,
             root=args.data_root,
-            batch_size=recipe.batch_size // world_size,
+            batch_size=batch_size // world_size,
             augment=not args.no_augment,
             seed=args.seed,
             num_workers=args.workers,
@@ -256,6 +242,26 @@ def _train(args: argparse.Namespace) -> None:
         )
     except FileNotFoundError as error:
         raise CommandError(f"{error}. {spec.how_to_get}") from error
+
+
+def _train(args: argparse.Namespace) -> None:
+    import dataclasses
+
+    from .torch import distributed, models, training
+    from .torch.layers import PushPullOptions
+
+    spec = _data_set(args.dataset, args.data_root)
+    options = PushPullOptions(args.alpha, args.scale, args.trainable_alpha, args.pull)
+    family = models.model_family(args.arch)
+    recipe = training.recipe_for(family, spec.name)
+    if args.batch_size is not None:
+        recipe = dataclasses.replace(recipe, batch_size=args.batch_size)
+    rank, world_size, _ = distributed.init_distributed()
+    if recipe.batch_size % world_size:
+        raise CommandError(
+            f"the batch size {recipe.batch_size} does not split over {world_size} processes"
+        )
+    train_loader, test_loader = _loaders(args, spec, recipe.batch_size, world_size)
     shape = {"in_channels": spec.channels}
     if family == "lenet":
         shape["input_size"] = spec.image_size
@@ -266,7 +272,7 @@ def _train(args: argparse.Namespace) -> None:
         "pushpull": args.pushpull,
         **shape,
         **options.as_metadata(),
-        "dataset": args.dataset,
+        "dataset": spec.name,
         "batch_size": recipe.batch_size,
     }
     history = training.train(
