@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
-from torch_helpers import TOY_DATA, state_equal  # noqa: E402
+from torch_helpers import TOY_DATA, state_equal, env_with_tested_code  # noqa: E402
 
 from v1pushpull.torch.checkpoints import CHECKPOINT_NAME, load_checkpoint  # noqa: E402
 from v1pushpull.torch.distributed import init_distributed  # noqa: E402
@@ -61,6 +61,7 @@ def test_ddp_on_two_gloo_processes_equals_one_process_with_the_double_batch(tmp_
         capture_output=True,
         text=True,
         timeout=180,
+        env=env_with_tested_code(),
     )
     assert process.returncode == 0, process.stderr[-3000:]
     ranks = [torch.load(tmp_path / f"rank{r}.pt", weights_only=True) for r in (0, 1)]

@@ -24,13 +24,23 @@ labels = torch.randint(0, 10, ({n},), generator=generator)
 """
 
 
+def env_with_tested_code() -> dict[str, str]:
+    """The environment, with the tested package first on PYTHONPATH (a script run from another
+    folder would otherwise import whichever v1pushpull is installed)."""
+    import v1pushpull
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(v1pushpull.__file__)))
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
 def run_python(code: str, *args: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", code, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**env_with_tested_code(), **(env or {})},
     )
 
 
