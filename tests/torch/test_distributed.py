@@ -12,7 +12,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
-from torch_helpers import TOY_DATA, state_equal, env_with_tested_code  # noqa: E402
+from torch_helpers import TOY_DATA, env_with_tested_code, state_equal  # noqa: E402
 
 from v1pushpull.torch.checkpoints import CHECKPOINT_NAME, load_checkpoint  # noqa: E402
 from v1pushpull.torch.distributed import init_distributed  # noqa: E402
