@@ -36,9 +36,12 @@ import xarray as xr
 from _common import run_study, study_attrs
 
 from v1pushpull.datasets import load_digits
+from v1pushpull.plotting import plot_comparison
+from v1pushpull.robustness import MNIST_PROTOCOL
 from v1pushpull.torch.data import make_loaders
+from v1pushpull.torch.evaluation import evaluate
 from v1pushpull.torch.models import build_model
-from v1pushpull.torch.training import MNIST_PROTOCOL, evaluate, seed_everything, train
+from v1pushpull.torch.training import seed_everything, train
 
 PLACEMENTS = ("none", "first")
 #: Accuracy (%) of [S20] on MNIST (Figures 4 and 5): variant → placement → clean and levels.
@@ -143,40 +146,29 @@ def run(quick: bool) -> xr.Dataset:
 
 def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     """Accuracy against corruption level per corruption, mean ± std over seeds."""
-    corruptions = dataset["corruption"].values.tolist()
-    fig, axes = plt.subplots(1, len(corruptions), figsize=(5 * len(corruptions), 3.8))
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    titles = {
-        "additive_gaussian_noise": ("Additive Gaussian noise", "noise variance σ²"),
-        "contrast_poisson": ("Contrast reduction + Poisson noise", "contrast C"),
-    }
-    for ax, corruption in zip(np.atleast_1d(axes), corruptions, strict=True):
-        levels = dataset["level"].sel(corruption=corruption).values
-        x = np.arange(len(levels) + 1)
-        for number, variant in enumerate(dataset["variant"].values.tolist()):
-            for placement in PLACEMENTS:
-                runs = dataset.sel(variant=variant, pushpull=placement)
-                values = np.concatenate(
-                    [
-                        runs["clean_accuracy"].values[:, None],
-                        runs["accuracy"].sel(corruption=corruption).values,
-                    ],
-                    axis=1,
-                )
-                mean, std = values.mean(0), values.std(0)
-                label = f"{'P' if placement == 'first' else ''}{variant}"
-                style = "-" if placement == "first" else "--"
-                color = colors[number % len(colors)]
-                ax.plot(x, mean, style, marker="o", color=color, label=f"LeNet {label}")
-                ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.15)
-        ax.set_xticks(x, ["clean", *(f"{v:g}" for v in levels)])
-        title, xlabel = titles.get(corruption, (corruption, "level"))
-        ax.set_title(title)
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("accuracy (%)")
-        ax.grid(True, alpha=0.3)
-        ax.spines[["top", "right"]].set_visible(False)
-    np.atleast_1d(axes)[0].legend(fontsize="small")
+    runs, labels, solid, run_colors = [], [], [], []
+    for number, variant in enumerate(dataset["variant"].values.tolist()):
+        for placement in PLACEMENTS:
+            runs.append(dataset.sel(variant=variant, pushpull=placement))
+            labels.append(f"LeNet {'P' if placement == 'first' else ''}{variant}")
+            solid.append(placement == "first")
+            run_colors.append(colors[number % len(colors)])
+    fig = plot_comparison(
+        runs,
+        labels,
+        variable="accuracy",
+        clean="clean_accuracy",
+        spread="seed",
+        solid=solid,
+        colors=run_colors,
+        titles={
+            "additive_gaussian_noise": ("Additive Gaussian noise", "noise variance σ²"),
+            "contrast_poisson": ("Contrast reduction + Poisson noise", "contrast C"),
+        },
+        ylabel="accuracy (%)",
+        panel_size=(5.0, 3.8),
+    )
     n_seeds = dataset.sizes["seed"]
     fig.suptitle(f"Digits: plain (dashed) vs push-pull first layer (solid), {n_seeds} seeds")
     fig.tight_layout()

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from v1pushpull.cli import PLACEMENTS, comparison_table, main
+from v1pushpull.cli import PLACEMENTS, main
+from v1pushpull.robustness import comparison_table
 
 CHECKPOINTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "s20-checkpoints"
 SCHEDULE = ["--epochs", "3", "--lr", "0.05", "--batch-size", "16"]
@@ -54,7 +55,7 @@ def two_runs(tmp_path_factory):
 def test_train_writes_a_resumable_run_with_its_metadata(two_runs, capsys, one_thread):
     import torch
 
-    from v1pushpull.torch.training import load_checkpoint
+    from v1pushpull.torch.checkpoints import load_checkpoint
 
     run = two_runs / "first"
     metadata = json.loads((run / "run.json").read_text())
@@ -274,8 +275,9 @@ def test_evaluate_a_released_checkpoint_on_cifar10c_files(tmp_path, capsys):
 def test_train_under_torchrun_on_two_processes(tmp_path):
     pytest.importorskip("torch")
     from v1pushpull.datasets import load_digits
+    from v1pushpull.torch.checkpoints import load_checkpoint
+    from v1pushpull.torch.evaluation import error_rate
     from v1pushpull.torch.models import build_model
-    from v1pushpull.torch.training import error_rate, load_checkpoint
 
     run = tmp_path / "ddp"
     process = subprocess.run(
@@ -347,7 +349,7 @@ def test_cli_reaches_torch_only_through_the_torch_subpackage():
 def test_evaluate_warns_on_an_unfinished_run_and_records_its_epoch(two_runs, tmp_path, capsys):
     import torch
 
-    from v1pushpull.torch.training import load_checkpoint
+    from v1pushpull.torch.checkpoints import load_checkpoint
 
     # the checkpoint of a run planned for 5 epochs, interrupted after 3 (no model.pt yet)
     state = load_checkpoint(two_runs / "none" / "checkpoint.pt")
@@ -376,7 +378,7 @@ def test_train_refuses_fewer_epochs_than_the_checkpoint_naming_the_options(
 
 
 def test_train_on_digits_uses_the_digits_recipe_and_warns_near_chance(tmp_path, capsys, one_thread):
-    from v1pushpull.torch.training import load_checkpoint
+    from v1pushpull.torch.checkpoints import load_checkpoint
 
     # a learning rate too small to move the weights: the error stays at chance (90 %)
     main(["train", "--arch", "lenet-d", "--out", str(tmp_path), "--epochs", "1", "--lr", "1e-6"])
@@ -469,7 +471,7 @@ def test_evaluate_warns_when_a_continued_run_has_not_finished(two_runs, tmp_path
 
     import torch
 
-    from v1pushpull.torch.training import load_checkpoint
+    from v1pushpull.torch.checkpoints import load_checkpoint
 
     # model.pt of the finished 3 epochs, and a checkpoint of its continuation to 6, at epoch 4
     run = tmp_path / "continued"

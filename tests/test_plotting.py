@@ -158,3 +158,29 @@ def test_line_styles_keep_coinciding_lines_visible():
     assert widths == sorted(widths, reverse=True) and len(set(widths)) == 5
     assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == 5
     assert all("marker" not in s for s in line_styles(3, markers=False))
+
+
+def test_plot_comparison_draws_the_mean_over_seeds_with_the_clean_value_first():
+    from v1pushpull.plotting import plot_comparison
+
+    accuracy = np.array([[[90.0, 80.0]], [[70.0, 60.0]]])  # seed, corruption, severity
+    run = xr.Dataset(
+        {
+            "accuracy": (("seed", "corruption", "severity"), accuracy),
+            "clean_accuracy": ("seed", [99.0, 97.0]),
+        },
+        coords={
+            "corruption": ["noise"],
+            "severity": [1, 2],
+            "level": (("corruption", "severity"), [[0.1, 0.5]]),
+        },
+    )
+    figure = plot_comparison(
+        [run], ["LeNet PA"], variable="accuracy", clean="clean_accuracy", spread="seed"
+    )
+    (ax,) = figure.axes
+    line = ax.get_lines()[0]
+    np.testing.assert_allclose(line.get_ydata(), [98.0, 80.0, 70.0])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["clean", "0.1", "0.5"]
+    assert line.get_linestyle() == "--"  # "pp"/"push" not in the label: dashed
+    assert len(ax.collections) == 1  # the ± std band

@@ -35,7 +35,6 @@ References
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -1544,27 +1543,11 @@ def _check_mask(mask: Any, shape: tuple[int, ...], name: str) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 
-def _netcdf_attribute(value: Any) -> Any:
-    if isinstance(value, (bool, np.bool_)):
-        return int(value)
-    if isinstance(value, (int, np.integer)):
-        return np.int32(value) if abs(int(value)) < 2**31 else float(value)
-    if isinstance(value, (float, np.floating, str)):
-        return value
-    if isinstance(value, (list, tuple, np.ndarray)) and all(
-        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-        for v in np.asarray(value, dtype=object).ravel()
-    ):
-        return np.asarray(value, dtype=float)
-    return str(value)
-
-
-def _netcdf_ready(obj: xr.Dataset | xr.DataArray) -> None:
-    obj.attrs = {str(k): _netcdf_attribute(v) for k, v in obj.attrs.items()}
-
-
 def save_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
     """Write a Dataset to a self-describing netCDF-3 file with SciPy (no extra dependency).
+
+    The file is written atomically (a temporary file beside it, fsync'd, then renamed), by the
+    one writer of the package, :func:`v1pushpull._io.write_netcdf`.
 
     netCDF-3 has no boolean, 64-bit integer or nested attribute types, so attributes are
     converted first: booleans → 0/1, integers → int32 (or float if too large), numeric
@@ -1601,27 +1584,6 @@ def save_netcdf(dataset: xr.Dataset, path: str | Path) -> Path:
     """
     if not isinstance(dataset, xr.Dataset):
         raise TypeError(f"dataset must be an xarray.Dataset, got {type(dataset).__name__}")
-    ready = dataset.copy()
-    for name, variable in dataset.variables.items():
-        narrow = variable.dtype == bool or (
-            np.issubdtype(variable.dtype, np.integer) and variable.dtype.itemsize > 4
-        )
-        if narrow:
-            converted = variable.astype(np.int32)
-            if name in ready.coords:
-                ready = ready.assign_coords({name: converted})
-            else:
-                ready[name] = converted
-    _netcdf_ready(ready)
-    for variable in ready.variables.values():
-        _netcdf_ready(variable)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # write beside the target and rename: an interrupted run never leaves a truncated file
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        ready.to_netcdf(partial, engine="scipy")
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    from ._io import write_netcdf
+
+    return write_netcdf(dataset, path)

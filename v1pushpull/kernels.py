@@ -171,24 +171,32 @@ def _gabor_stack(
     orientations: np.ndarray,
     phases: np.ndarray,
     sigmas: np.ndarray,
-    aspect_ratio: float,
+    aspect_ratio: Any,
     size: int,
     normalization: str,
     xp: ModuleType,
     device: Any,
     dtype: Any,
 ) -> Any:
-    """Gabor kernels for parameter vectors of equal length K, shape ``(K, size, size)``."""
+    """Gabor kernels for parameter vectors of equal length K, shape ``(K, size, size)``.
+
+    The one Gabor formula of the package: the parameter vectors may also be arrays of ``xp``
+    (the learnable parameters of :class:`v1pushpull.torch.GaborPushPullConv2d`, whose autograd
+    graph is kept), and ``aspect_ratio`` a vector of length K.
+    """
     x, y = _grid(xp, size, device, dtype)
 
-    def column(values: np.ndarray) -> Any:
+    def column(values: Any) -> Any:
+        if not isinstance(values, np.ndarray):  # already an array of xp: keep it (and its graph)
+            return xp.reshape(values, (-1, 1, 1))
         return xp.reshape(asarray_on(xp, values, device=device, dtype=dtype), (-1, 1, 1))
 
     theta = column(orientations)
     x_rot = x * xp.cos(theta) + y * xp.sin(theta)
     y_rot = -x * xp.sin(theta) + y * xp.cos(theta)
     sigma = column(sigmas)
-    envelope = xp.exp(-(x_rot**2 + aspect_ratio**2 * y_rot**2) / (2.0 * sigma**2))
+    gamma = column(aspect_ratio) if getattr(aspect_ratio, "ndim", 0) else aspect_ratio
+    envelope = xp.exp(-(x_rot**2 + gamma**2 * y_rot**2) / (2.0 * sigma**2))
     carrier = xp.cos(2.0 * math.pi * x_rot / column(wavelengths) + column(phases))
     return _normalize(xp, envelope * carrier, normalization)
 

@@ -33,13 +33,25 @@ References
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import xarray as xr
 
+from ._errors import ArgumentError
 from .datasets import CIFAR10C_CORRUPTIONS
 
-__all__ = ["ALEXNET_ERRORS", "alexnet_reference", "robustness_metrics"]
+__all__ = [
+    "ALEXNET_ERRORS",
+    "LEVEL_MEANING",
+    "MNIST_PROTOCOL",
+    "alexnet_reference",
+    "comparison_table",
+    "corruption_levels",
+    "format_comparison",
+    "format_results",
+    "robustness_metrics",
+]
 
 #: Top-1 error (%) of the CIFAR-10 AlexNet of [H19] used to normalise CE in [S20]: the clean
 #: error and, per CIFAR-10-C corruption, the mean over the five severities. Per-severity errors
@@ -362,3 +374,345 @@ def robustness_metrics(
         if name in definitions:
             variable.attrs["definition"] = definitions[name]
     return dataset
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation protocols: which corruptions at which levels (torch-free; used by
+# v1pushpull.torch.evaluation and the command line)
+# --------------------------------------------------------------------------------------------
+
+#: Test-time corruptions of the MNIST experiments of [S20]: additive Gaussian noise of variance
+#: σ² on images in [0, 1], and contrast reduction ``(I − 0.5)·C + 0.5`` followed by Poisson
+#: noise, at the levels of the paper's Figures 4 and 5.
+MNIST_PROTOCOL: dict[str, tuple[float, ...]] = {
+    "additive_gaussian_noise": (0.01, 0.1, 0.3, 0.5),
+    "contrast_poisson": (0.5, 0.4, 0.3, 0.2),
+}
+#: What the level of each corruption means (the others are CIFAR-10-C severities 1-5).
+LEVEL_MEANING: dict[str, str] = {
+    "additive_gaussian_noise": "noise variance σ² (images in [0, 1])",
+    "contrast_poisson": "contrast factor C in (0, 1], then Poisson noise",
+}
+
+
+def _levels_at(name: str, severities: Sequence[int]) -> tuple[float, ...]:
+    """The corruption parameters of ``name`` at severities 1, 2, ...
+
+    CIFAR-10-C corruptions take the severity itself (1-5); the corruptions of the MNIST
+    protocol take the level of :data:`MNIST_PROTOCOL` at that position (severity 2 of
+    ``additive_gaussian_noise`` is the variance 0.1, not 2).
+    """
+    top = len(MNIST_PROTOCOL[name]) if name in MNIST_PROTOCOL else 5
+    bad = [s for s in severities if isinstance(s, bool) or int(s) != s or not 1 <= s <= top]
+    if bad:
+        meaning = (
+            f"indices into its levels {MNIST_PROTOCOL[name]} ({LEVEL_MEANING[name]})"
+            if name in MNIST_PROTOCOL
+            else "CIFAR-10-C severities"
+        )
+        raise ArgumentError(
+            "severities",
+            bad,
+            f"{{argument}} {bad} are not valid for {name!r}: expected integers in 1..{top}, "
+            f"{meaning}",
+        )
+    if name in MNIST_PROTOCOL:
+        return tuple(MNIST_PROTOCOL[name][int(s) - 1] for s in severities)
+    return tuple(float(s) for s in severities)
+
+
+def _named_levels(
+    corruptions: Sequence[str] | Mapping[str, Sequence[float]], severities: Sequence[int] | None
+) -> dict[str, tuple[float, ...]]:
+    if isinstance(corruptions, str):
+        raise TypeError(
+            f"corruptions must be a sequence of names or a mapping, got {corruptions!r}"
+        )
+    if isinstance(corruptions, Mapping):
+        if severities is not None:
+            raise ArgumentError(
+                "severities", severities, "is given only with a sequence of corruption names"
+            )
+        return {str(name): tuple(float(v) for v in values) for name, values in corruptions.items()}
+    if severities is None:
+        # the MNIST-protocol corruptions take their levels of [S20]; the others severities 1-5
+        return {
+            str(name): MNIST_PROTOCOL.get(str(name), (1.0, 2.0, 3.0, 4.0, 5.0))
+            for name in corruptions
+        }
+    return {str(name): _levels_at(str(name), severities) for name in corruptions}
+
+
+def _check_names(levels: Mapping[str, Sequence[float]], from_files: bool) -> None:
+    if from_files:
+        unknown = sorted(set(levels) - set(CIFAR10C_CORRUPTIONS))
+        bad = sorted({v for values in levels.values() for v in values} - {1, 2, 3, 4, 5})
+        if unknown or bad:
+            raise ArgumentError(
+                "corruptions",
+                sorted(levels),
+                "is not valid for the CIFAR-10-C files: corruptions must be among "
+                "CIFAR10C_CORRUPTIONS and severities in 1..5, got unknown corruptions "
+                f"{unknown} and severities {bad}",
+            )
+        return
+    from .corruptions import CORRUPTIONS
+
+    unknown = sorted(set(levels) - set(MNIST_PROTOCOL) - set(CORRUPTIONS))
+    if unknown:
+        raise ArgumentError(
+            "corruptions",
+            unknown,
+            f"are unknown; expected the MNIST protocol of [S20] {list(MNIST_PROTOCOL)} or the "
+            f"CIFAR-10-C corruptions {list(CORRUPTIONS)} (generated on the fly)",
+        )
+
+
+def corruption_levels(
+    corruptions: Sequence[str] | Mapping[str, Sequence[float]] | None,
+    severities: Sequence[int] | None = None,
+    *,
+    default: Sequence[str] | Mapping[str, Sequence[float]] | None = None,
+    from_files: bool = False,
+) -> dict[str, tuple[float, ...]]:
+    """The corruption parameters of an evaluation: name → its levels, one per severity.
+
+    Parameters
+    ----------
+    corruptions : sequence of str, mapping or None
+        Names evaluated at ``severities``, or a mapping from name to its own levels
+        (``"additive_gaussian_noise"``: noise variances, ``"contrast_poisson"``: contrast
+        factors, the others CIFAR-10-C severities). None takes ``default``.
+    severities : sequence of int or None
+        Severities of a sequence of names: 1–5 for the CIFAR-10-C corruptions, indices 1–4
+        into the levels of [S20] for those of :data:`MNIST_PROTOCOL`. None: 1–5, or all four
+        levels of [S20].
+    default : sequence, mapping or None
+        The data set's protocol, used when ``corruptions`` is None.
+    from_files : bool
+        The corrupted images are the CIFAR-10-C files: only their corruptions and severities
+        1–5 exist. Otherwise the names must be of :data:`MNIST_PROTOCOL` or of
+        :data:`v1pushpull.corruptions.CORRUPTIONS` (generated on the fly).
+
+    Returns
+    -------
+    dict
+        Name → tuple of levels, the same number for every corruption.
+
+    Raises
+    ------
+    ArgumentError
+        (a ValueError) For unknown names, bad severities, levels of different lengths or no
+        corruption at all; ``.argument`` names the offending parameter.
+    TypeError
+        If ``corruptions`` is a single string.
+
+    Examples
+    --------
+    >>> from v1pushpull.robustness import corruption_levels
+    >>> corruption_levels(["additive_gaussian_noise"], [2, 4])
+    {'additive_gaussian_noise': (0.1, 0.5)}
+    """
+    if corruptions is None:
+        if default is None:
+            raise ArgumentError(
+                "corruptions", None, "is not valid without a data set; give the corruptions"
+            )
+        corruptions = default
+    levels = _named_levels(corruptions, severities)
+    if not levels:
+        raise ArgumentError("corruptions", [], "is empty; expected at least one corruption")
+    counts = {len(v) for v in levels.values()}
+    if len(counts) != 1 or 0 in counts:
+        raise ArgumentError(
+            "corruptions",
+            sorted(levels),
+            "need the same, non-zero number of levels each, got "
+            f"{ {name: len(v) for name, v in levels.items()} }",
+        )
+    _check_names(levels, from_files)
+    return levels
+
+
+# --------------------------------------------------------------------------------------------
+# Several evaluations side by side
+# --------------------------------------------------------------------------------------------
+
+
+def _check_comparable(results: Sequence[xr.Dataset], labels: Sequence[str], baseline: int) -> None:
+    if len(results) != len(labels):
+        raise ArgumentError(
+            "labels", list(labels), f"has {len(labels)} entries for {len(results)} results"
+        )
+    if (
+        isinstance(baseline, bool)
+        or not isinstance(baseline, int)
+        or not 0 <= baseline < len(results)
+    ):
+        raise ArgumentError("baseline", baseline, f"is not valid; expected 0..{len(results) - 1}")
+    reference = results[baseline]
+    for label, result in zip(labels, results, strict=True):
+        same = result["corruption"].values.tolist() == reference["corruption"].values.tolist()
+        same = same and result.sizes.get("severity") == reference.sizes.get("severity")
+        if same and "level" in reference.coords and "level" in result.coords:
+            same = bool(np.allclose(result["level"].values, reference["level"].values))
+        if not same:
+            raise ValueError(
+                f"{label!r} was evaluated on other corruptions or levels than the baseline "
+                f"{labels[baseline]!r}"
+            )
+
+
+def _comparison_row(result: xr.Dataset, reference: xr.Dataset) -> xr.Dataset:
+    core = result[["error", "clean_error"]]
+    corruption_error = core["error"].mean("severity")
+    row = xr.Dataset(
+        {
+            "clean_error": core["clean_error"],
+            "E_corr": corruption_error.mean("corruption"),
+            "corruption_error": corruption_error,
+        }
+    )
+    # a zero denominator (e.g. the baseline's corrupted errors equal its clean error) makes
+    # only that score NaN, with a UserWarning that says why
+    relative = robustness_metrics(core, reference=reference)
+    for name, source in (
+        ("CE_vs_baseline", "CE"),
+        ("mCE_vs_baseline", "mCE"),
+        ("relative_mCE_vs_baseline", "relative_mCE"),
+    ):
+        row[name] = relative[source]
+    if "mCE" in result:
+        row["mCE"] = result["mCE"]
+        row["relative_mCE"] = result["relative_mCE"]
+    return row.drop_vars([c for c in row.coords if c != "corruption"])
+
+
+def comparison_table(
+    results: Sequence[xr.Dataset], labels: Sequence[str], baseline: int = 0
+) -> xr.Dataset:
+    """Summarise several evaluations side by side.
+
+    Parameters
+    ----------
+    results : sequence of xarray.Dataset
+        Outputs of :func:`v1pushpull.torch.evaluation.evaluate` on the same corruptions and
+        severities.
+    labels : sequence of str
+        One name per result.
+    baseline : int
+        Index of the reference for the relative scores.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``run`` and ``corruption``: ``clean_error`` and ``E_corr`` (%, mean over
+        corruptions and severities), ``corruption_error`` (%, per corruption, mean over
+        severities), ``CE_vs_baseline`` and ``mCE_vs_baseline`` / ``relative_mCE_vs_baseline``
+        (×100, baseline = 100, :func:`robustness_metrics` with the baseline as reference; NaN
+        only where the baseline's denominator is zero) and, where the inputs carry them, the
+        AlexNet-normalised ``mCE`` and ``relative_mCE``.
+
+    Warns
+    -----
+    UserWarning
+        When a relative score is NaN because the baseline's denominator is zero.
+
+    Raises
+    ------
+    ValueError
+        If the lengths differ, ``baseline`` is out of range (:class:`ArgumentError` naming
+        ``labels`` or ``baseline``), or the evaluations do not share their corruptions and
+        levels.
+
+    Examples
+    --------
+    >>> import xarray as xr
+    >>> from v1pushpull.robustness import comparison_table
+    >>> a = xr.Dataset({"error": (("corruption", "severity"), [[20.0, 40.0]]),
+    ...                 "clean_error": 10.0}, coords={"corruption": ["noise"], "severity": [1, 2]})
+    >>> b = a.assign(error=a.error / 2)
+    >>> float(comparison_table([a, b], ["plain", "pp"]).mCE_vs_baseline.sel(run="pp"))
+    50.0
+    """
+    _check_comparable(results, labels, baseline)
+    reference = results[baseline][["error", "clean_error"]].assign_attrs(model=labels[baseline])
+    rows = [_comparison_row(result, reference) for result in results]
+    table = xr.concat(rows, dim="run", join="outer")
+    table = table.assign_coords(run=list(labels))
+    table.attrs["baseline"] = labels[baseline]
+    for name in ("clean_error", "E_corr", "corruption_error"):
+        table[name].attrs["units"] = "%"
+    return table
+
+
+def format_comparison(table: xr.Dataset) -> str:
+    """The rows of :func:`comparison_table` as a fixed-width text table.
+
+    Parameters
+    ----------
+    table : xarray.Dataset
+        An output of :func:`comparison_table`.
+
+    Returns
+    -------
+    str
+        One line per run: clean error, per-corruption error, ``E_corr`` and the mCE scores
+        (%), and a note on the references.
+    """
+    corruptions = table["corruption"].values.tolist()
+    columns = ["clean", *corruptions, "E_corr"]
+    scores = [s for s in ("mCE", "relative_mCE", "mCE_vs_baseline") if s in table]
+    headers = ["run", *columns, *scores]
+    lines = []
+    for run in table["run"].values.tolist():
+        row = table.sel(run=run)
+        values = [float(row.clean_error)]
+        values += [float(row.corruption_error.sel(corruption=c)) for c in corruptions]
+        values += [float(row.E_corr), *(float(row[s]) for s in scores)]
+        lines.append([str(run), *(f"{v:.2f}" for v in values)])
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
+    text = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    text += ["  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    note = "errors in %, per corruption the mean over severities"
+    if "mCE_vs_baseline" in scores:
+        note += f"; mCE_vs_baseline: 100 = {table.attrs.get('baseline')}"
+    if "mCE" in scores:
+        note += "; mCE, relative_mCE: AlexNet = 100"
+    return "\n".join([*text, f"({note})"])
+
+
+def format_results(results: xr.Dataset) -> str:
+    """One evaluation as text: the clean error, then per corruption ``level: error`` pairs.
+
+    Parameters
+    ----------
+    results : xarray.Dataset
+        An output of :func:`v1pushpull.torch.evaluation.evaluate`.
+
+    Returns
+    -------
+    str
+    """
+    epoch = results.attrs.get("epoch")
+    lines = [
+        f"{results.attrs.get('model', 'model')}"
+        + ("" if epoch is None else f" (epoch {epoch})")
+        + f": clean error {float(results.clean_error):.2f} %"
+    ]
+    for corruption in results["corruption"].values.tolist():
+        errors = results["error"].sel(corruption=corruption).values
+        if "level" in results.coords:
+            levels = results["level"].sel(corruption=corruption).values
+        else:
+            levels = results["severity"].values
+        pairs = ", ".join(
+            f"{level:g}: {error:.2f}" for level, error in zip(levels, errors, strict=True)
+        )
+        lines.append(f"  {corruption} — {pairs}")
+    if "mCE" in results:
+        lines.append(
+            f"  mCE {float(results.mCE):.1f}, relative mCE {float(results.relative_mCE):.1f} "
+            f"(AlexNet = 100), E_corr {float(results.E_corr):.2f} %"
+        )
+    return "\n".join(lines)

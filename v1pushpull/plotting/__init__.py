@@ -1,5 +1,5 @@
 """Figures for v1pushpull results: tuning curves, polar plots, kernel and subunit galleries,
-response and contour maps.
+response and contour maps, robustness against corruption severity.
 
 Every function draws into a matplotlib ``Axes`` it is given (or a new one) and returns the
 ``Axes`` or ``Figure``, so figures compose. Import this subpackage explicitly
@@ -9,6 +9,7 @@ Every function draws into a matplotlib ``Axes`` it is given (or a new one) and r
 from __future__ import annotations
 
 from .cells import plot_contours, plot_response_maps, plot_subunits
+from .robustness import plot_comparison
 from .tuning import (
     MODEL_COLORS,
     MODEL_LABELS,
@@ -32,6 +33,7 @@ __all__ = [
     "line_styles",
     "model_color",
     "model_label",
+    "plot_comparison",
     "plot_contours",
     "plot_response_maps",
     "plot_subunits",

@@ -1,14 +1,34 @@
-"""PyTorch side of v1pushpull: the push-pull convolution, the bridge from the core's receptive
-fields, the CNNs of the push-pull paper, their data pipelines and their training.
+"""PyTorch side of v1pushpull: the push-pull layers, the bridge from the core's receptive
+fields, the CNNs of the push-pull paper, their data pipelines, training and evaluation.
+
+One concern per module: :mod:`~v1pushpull.torch.layers` (the layers and their
+:class:`PushPullOptions`), :mod:`~v1pushpull.torch.parametric` (Gabor push kernels),
+:mod:`~v1pushpull.torch.bridge` (core receptive fields → layers),
+:mod:`~v1pushpull.torch.models`, :mod:`~v1pushpull.torch.data` (loaders over
+:mod:`v1pushpull.registry`), :mod:`~v1pushpull.torch.checkpoints` (run folders, random
+state, fingerprints), :mod:`~v1pushpull.torch.distributed` (process group, devices),
+:mod:`~v1pushpull.torch.training` (recipes and the epoch loop) and
+:mod:`~v1pushpull.torch.evaluation` (error rates under corruptions).
 
 Importing this subpackage imports torch; ``import v1pushpull`` alone does not.
 """
 
 from __future__ import annotations
 
+from ..robustness import MNIST_PROTOCOL
 from .bridge import color_weights, to_torch_layer
+from .checkpoints import load_checkpoint, load_model, weights_fingerprint
 from .data import Normalize, array_loader, make_loaders
-from .layers import PushPullConv2d, pull_kernel_size, replace_first_conv
+from .distributed import end_distributed, init_distributed
+from .evaluation import ResultsFile, error_rate, evaluate
+from .layers import (
+    InvertedPushPullConv2d,
+    PushPullBase,
+    PushPullConv2d,
+    PushPullOptions,
+    pull_kernel_size,
+    replace_first_conv,
+)
 from .models import (
     ARCHITECTURES,
     PUSHPULL_PLACEMENTS,
@@ -18,21 +38,15 @@ from .models import (
     build_model,
     model_family,
 )
-from .parametric import GaborPushPullConv2d
+from .parametric import GaborInvertedPushPullConv2d, GaborPushPullConv2d
 from .training import (
     DIGITS_BATCH_SIZE,
     DIGITS_LR,
-    MNIST_PROTOCOL,
     RECIPES,
     Recipe,
-    error_rate,
-    evaluate,
-    init_distributed,
-    load_checkpoint,
     recipe_for,
     seed_everything,
     train,
-    weights_fingerprint,
 )
 
 __all__ = [
@@ -43,19 +57,26 @@ __all__ = [
     "PUSHPULL_PLACEMENTS",
     "RECIPES",
     "DenseNetBC",
+    "GaborInvertedPushPullConv2d",
     "GaborPushPullConv2d",
+    "InvertedPushPullConv2d",
     "LeNet",
     "Normalize",
+    "PushPullBase",
     "PushPullConv2d",
+    "PushPullOptions",
     "Recipe",
     "ResNetCIFAR",
+    "ResultsFile",
     "array_loader",
     "build_model",
     "color_weights",
+    "end_distributed",
     "error_rate",
     "evaluate",
     "init_distributed",
     "load_checkpoint",
+    "load_model",
     "make_loaders",
     "model_family",
     "pull_kernel_size",

@@ -230,71 +230,20 @@ def to_torch_layer(
     >>> pp.push.weight.shape[0], pp.scale, pp.alpha
     (8, 2.0, 0.5)
     """
-    clash = [name for name in _SHAPE_ARGUMENTS if name in layer_kwargs]
-    if clash:
-        raise ValueError(f"to_torch_layer sets {clash} from the source; do not pass them")
-    if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
-        raise ValueError(f"in_channels must be a positive int, got {in_channels!r}")
-    if kernel_size is not None:
-        if not _is_integer(kernel_size):
-            raise TypeError(f"kernel_size must be an int (px) or None, got {kernel_size!r}")
-        if kernel_size < 1:
-            raise ValueError(f"kernel_size must be >= 1 px, got {kernel_size!r}")
-        kernel_size = int(kernel_size)
-    if n_kernels is not None and not (isinstance(source, str) and source == "random"):
-        raise ValueError(f"n_kernels applies to source='random' only, got {n_kernels!r}")
-
-    if isinstance(source, str):
-        if source not in PRESETS:
-            raise ValueError(f"unknown preset {source!r}; expected one of {PRESETS}")
-        default = _DEFAULT_CORF_KERNEL_SIZE if source == "corf" else _DEFAULT_KERNEL_SIZE
-        size = default if kernel_size is None else kernel_size
-        if source == "random":
-            if orientations is not None or color != "replicate":
-                raise ValueError("orientations and color do not apply to source='random'")
-            count = 16 if n_kernels is None else n_kernels
-            return _random_layer(
-                in_channels, count, size, stride, padding, trainable, device, dtype, layer_kwargs
-            )
-        bank = (
-            _corf_bank(size, orientations)
-            if source == "corf"
-            else _preset_bank(source, size, orientations)
+    kernel_size = _check_arguments(source, in_channels, kernel_size, n_kernels, layer_kwargs)
+    if isinstance(source, str) and source == "random":
+        if orientations is not None or color != "replicate":
+            raise ValueError("orientations and color do not apply to source='random'")
+        count = 16 if n_kernels is None else n_kernels
+        size = _DEFAULT_KERNEL_SIZE if kernel_size is None else kernel_size
+        return _random_layer(
+            in_channels, count, size, stride, padding, trainable, device, dtype, layer_kwargs
         )
-    elif isinstance(source, PushPullCell):
-        layer_kwargs = _pushpull_cell_options(source, layer_kwargs)
-        theta = _orientation_values(
-            _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=True
-        )
-        bank = _as_bank(source.push.linear_receptive_fields(theta, size=kernel_size))
-    elif hasattr(source, "linear_receptive_fields"):
-        theta = _orientation_values(
-            _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=True
-        )
-        bank = _as_bank(source.linear_receptive_fields(theta, size=kernel_size))
-    elif hasattr(source, "shape") or isinstance(source, (list, tuple)):
-        if kernel_size is not None or orientations is not None:
-            raise ValueError(
-                "kernel_size and orientations do not apply to an array source (its shape "
-                "gives the kernels)"
-            )
-        bank = _as_bank(np.asarray(source) if isinstance(source, (list, tuple)) else source)
-    else:
-        raise TypeError(
-            f"source must be a (K, h, w) array, an object with linear_receptive_fields or one "
-            f"of {PRESETS}, got {type(source).__name__}"
-        )
-
+    bank, layer_kwargs = _source_bank(source, kernel_size, orientations, layer_kwargs)
     if device is None and isinstance(source, torch.Tensor):
         device = source.device
-    weights = color_weights(color, in_channels)
-    _, height, width = bank.shape
-    if color == "per_channel":
-        push = np.tile(bank[None], (in_channels, 1, 1, 1)).reshape(-1, 1, height, width)
-        groups = in_channels
-    else:
-        push = bank[:, None] * weights[None, :, None, None]
-        groups = 1
+    push, groups = _push_kernels(bank, color, in_channels)
+    height, width = push.shape[-2:]
     layer = PushPullConv2d(
         in_channels,
         push.shape[0],
@@ -310,6 +259,78 @@ def to_torch_layer(
         layer.push.weight.copy_(torch.as_tensor(push, dtype=dtype))
     layer.push.weight.requires_grad_(trainable)
     return layer
+
+
+def _check_arguments(
+    source: Any,
+    in_channels: Any,
+    kernel_size: Any,
+    n_kernels: Any,
+    layer_kwargs: dict[str, Any],
+) -> int | None:
+    """Check the arguments that do not depend on the source's kind; the kernel size as int."""
+    clash = [name for name in _SHAPE_ARGUMENTS if name in layer_kwargs]
+    if clash:
+        raise ValueError(f"to_torch_layer sets {clash} from the source; do not pass them")
+    if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
+        raise ValueError(f"in_channels must be a positive int, got {in_channels!r}")
+    if n_kernels is not None and not (isinstance(source, str) and source == "random"):
+        raise ValueError(f"n_kernels applies to source='random' only, got {n_kernels!r}")
+    if isinstance(source, str) and source not in PRESETS:
+        raise ValueError(f"unknown preset {source!r}; expected one of {PRESETS}")
+    if kernel_size is None:
+        return None
+    if not _is_integer(kernel_size):
+        raise TypeError(f"kernel_size must be an int (px) or None, got {kernel_size!r}")
+    if kernel_size < 1:
+        raise ValueError(f"kernel_size must be >= 1 px, got {kernel_size!r}")
+    return int(kernel_size)
+
+
+def _source_bank(
+    source: Any,
+    kernel_size: int | None,
+    orientations: int | Sequence[float] | None,
+    layer_kwargs: dict[str, Any],
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The ``(K, h, w)`` fields of a preset, cell or array, and the layer options it fixes."""
+    if isinstance(source, str):
+        default = _DEFAULT_CORF_KERNEL_SIZE if source == "corf" else _DEFAULT_KERNEL_SIZE
+        size = default if kernel_size is None else kernel_size
+        if source == "corf":
+            return _corf_bank(size, orientations), layer_kwargs
+        return _preset_bank(source, size, orientations), layer_kwargs
+    if isinstance(source, PushPullCell):
+        layer_kwargs = _pushpull_cell_options(source, layer_kwargs)
+        source = source.push
+    if hasattr(source, "linear_receptive_fields"):
+        theta = _orientation_values(
+            _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=True
+        )
+        return _as_bank(source.linear_receptive_fields(theta, size=kernel_size)), layer_kwargs
+    if hasattr(source, "shape") or isinstance(source, (list, tuple)):
+        if kernel_size is not None or orientations is not None:
+            raise ValueError(
+                "kernel_size and orientations do not apply to an array source (its shape "
+                "gives the kernels)"
+            )
+        array = np.asarray(source) if isinstance(source, (list, tuple)) else source
+        return _as_bank(array), layer_kwargs
+    raise TypeError(
+        f"source must be a (K, h, w) array, an object with linear_receptive_fields or one "
+        f"of {PRESETS}, got {type(source).__name__}"
+    )
+
+
+def _push_kernels(bank: np.ndarray, color: str, in_channels: int) -> tuple[np.ndarray, int]:
+    """Push kernels ``(out, in/groups, h, w)`` from 2-D fields, and the groups."""
+    weights = color_weights(color, in_channels)
+    _, height, width = bank.shape
+    if color == "per_channel":
+        return np.tile(bank[None], (in_channels, 1, 1, 1)).reshape(
+            -1, 1, height, width
+        ), in_channels
+    return bank[:, None] * weights[None, :, None, None], 1
 
 
 def _pushpull_cell_options(cell: PushPullCell, layer_kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,8 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
-from .. import datasets
+from ..registry import CIFAR10_MEAN, CIFAR10_STD, get_dataset
+from ..registry import DATASETS as _REGISTRY
 
 __all__ = [
     "CIFAR10_MEAN",
@@ -47,6 +48,7 @@ __all__ = [
     "Normalize",
     "array_loader",
     "augment_cifar",
+    "batch_normalizer",
     "horizontal_flip",
     "make_loaders",
     "normalization",
@@ -55,12 +57,8 @@ __all__ = [
     "reflect_pad",
 ]
 
-#: Per-channel mean of CIFAR-10 (RGB, images in [0, 1]).
-CIFAR10_MEAN: tuple[float, float, float] = (125.3 / 255, 123.0 / 255, 113.9 / 255)
-#: Per-channel standard deviation of CIFAR-10 (RGB, images in [0, 1]).
-CIFAR10_STD: tuple[float, float, float] = (63.0 / 255, 62.1 / 255, 66.7 / 255)
-#: Data sets that :func:`make_loaders` knows.
-DATASETS: tuple[str, ...] = ("digits", "mnist", "cifar10")
+#: Data sets that :func:`make_loaders` knows (the keys of :data:`v1pushpull.registry.DATASETS`).
+DATASETS: tuple[str, ...] = tuple(_REGISTRY)
 
 
 def normalization(dataset: str) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
@@ -87,9 +85,28 @@ def normalization(dataset: str) -> tuple[tuple[float, ...], tuple[float, ...]] |
     >>> normalization("mnist") is None
     True
     """
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
-    return (CIFAR10_MEAN, CIFAR10_STD) if dataset == "cifar10" else None
+    return get_dataset(dataset).normalization
+
+
+def batch_normalizer(
+    normalization: tuple[Sequence[float], Sequence[float]] | None, device: torch.device
+) -> Any:
+    """A function ``x ↦ (x − mean) / std`` on batches on ``device`` (identity for None).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from v1pushpull.torch.data import batch_normalizer
+    >>> batch_normalizer(((0.5,), (0.5,)), torch.device("cpu"))(torch.ones(1, 1, 2, 2)).max()
+    tensor(1.)
+    """
+    if normalization is None:
+        return lambda x: x
+    mean, std = (
+        torch.as_tensor(np.asarray(v, dtype=np.float32), device=device).reshape(1, -1, 1, 1)
+        for v in normalization
+    )
+    return lambda x: (x - mean) / std
 
 
 class Normalize(nn.Module):
@@ -498,32 +515,13 @@ def make_loaders(
     >>> images.shape, labels.dtype
     (torch.Size([64, 1, 28, 28]), torch.int64)
     """
-    if dataset not in DATASETS:
-        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}")
-    if digits_options and dataset != "digits":
+    spec = get_dataset(dataset)
+    if digits_options and spec.needs_root:
         raise ValueError(f"{sorted(digits_options)} only apply to dataset='digits'")
-    if dataset == "digits":
-        # the split is fixed (its own seed 0), whatever the training seed, so that every run
-        # is tested on the same 450 digits
-        train = datasets.load_digits("train", **digits_options)
-        test = datasets.load_digits("test", **digits_options)
-    else:
-        if root is None:
-            raise ValueError(f"dataset={dataset!r} needs root, the folder of its files")
-        if dataset == "mnist":
-            try:
-                train = datasets.load_mnist(root, "train")
-            except FileNotFoundError:
-                if not download:
-                    raise
-                datasets.download_mnist(root)
-                train = datasets.load_mnist(root, "train")
-            test = datasets.load_mnist(root, "test")
-        else:
-            if download:
-                datasets.download_cifar10(root)
-            train = datasets.load_cifar10(root, "train")
-            test = datasets.load_cifar10(root, "test")
+    # the digits split is fixed (its own seed 0), whatever the training seed, so that every
+    # run is tested on the same 450 digits
+    train = spec.load("train", root, download=download, **digits_options)
+    test = spec.load("test", root, download=download, **digits_options)
     common = {
         "seed": seed,
         "num_workers": num_workers,
@@ -536,7 +534,7 @@ def make_loaders(
         *train,
         batch_size=batch_size,
         shuffle=True,
-        augment=augment and dataset == "cifar10",
+        augment=augment and spec.augment,
         **common,
     )
     test_loader = array_loader(*test, batch_size=test_batch_size or batch_size, **common)

@@ -1,4 +1,4 @@
-"""The push-pull convolution layer [S20] and its PushPull-Net variant [B24].
+"""The push-pull convolution layer [S20] and its PushPull-Net variant [B24], and their options.
 
 A push-pull layer answers to a pattern only where the pattern is present with its own polarity:
 the *push* convolution is opposed by a *pull* convolution with a negated (and, in [S20],
@@ -24,16 +24,28 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
-from typing import Any, Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["PushPullConv2d", "pull_kernel_size", "replace_first_conv"]
+from .._errors import ArgumentError
+
+__all__ = [
+    "InvertedPushPullConv2d",
+    "PushPullBase",
+    "PushPullConv2d",
+    "PushPullOptions",
+    "pull_kernel_size",
+    "replace_first_conv",
+]
 
 PullKind = Literal["upsample", "inverted"]
 PaddingMode = Literal["zeros", "reflect", "replicate", "circular"]
@@ -118,138 +130,168 @@ def _pair(value: Any, name: str, minimum: int | None = None) -> tuple[int, int]:
     return (int(pair[0]), int(pair[1]))
 
 
-class PushPullConv2d(nn.Module):
-    """Convolution with push-pull inhibition, a drop-in replacement for :class:`torch.nn.Conv2d`.
+def _check_alpha(alpha: Any, trainable: bool) -> None:
+    if not (_is_real(alpha) and math.isfinite(alpha) and alpha >= 0):
+        raise ArgumentError(
+            "alpha", alpha, f"{{argument}} must be a finite real number >= 0, got {alpha!r}"
+        )
+    if trainable and alpha != 1.0:
+        raise ArgumentError(
+            "alpha",
+            alpha,
+            "is a fixed strength; with {trainable_alpha}=True the initial values are drawn at "
+            "random (see PushPullConv2d): leave alpha at 1.0 and set layer.alpha.data to "
+            "choose them",
+            trainable_alpha="trainable_alpha",
+        )
 
-    ``pull="upsample"`` is the layer of [S20]:
 
-    .. math::
+def _check_pull_shape(pull: str, scale: Any, pull_pooling: Any) -> None:
+    if not (_is_real(scale) and math.isfinite(scale)):
+        raise ArgumentError(
+            "scale", scale, f"{{argument}} must be a finite real number, got {scale!r}"
+        )
+    if pull == "upsample":
+        if scale < 1:
+            raise ArgumentError(
+                "scale", scale, f"{{argument}} must be a finite number >= 1, got {scale!r}"
+            )
+        if pull_pooling is not None:
+            raise ArgumentError(
+                "pull_pooling",
+                pull_pooling,
+                f"{{argument}} applies to {{pull}}='inverted' only, got {pull_pooling!r}",
+                pull="pull",
+            )
+        return
+    if scale != 2.0:
+        raise ArgumentError(
+            "scale",
+            scale,
+            "{argument} applies to {pull}='upsample' only (the inverted pull kernel has the push "
+            f"kernel's size), got scale={scale!r}",
+            pull="pull",
+        )
+    if pull_pooling is not None and (
+        not _is_integer(pull_pooling) or pull_pooling < 1 or pull_pooling % 2 == 0
+    ):
+        raise ArgumentError(
+            "pull_pooling",
+            pull_pooling,
+            f"{{argument}} must be an odd positive int, got {pull_pooling!r}",
+        )
 
-        P(I) = \\mathrm{ReLU}(k \\star I + b)
-               - \\alpha\\,\\mathrm{ReLU}(-(k{\\uparrow}) \\star I - b)
 
-    with :math:`k{\\uparrow}` the push kernel ``k`` upsampled bilinearly
-    (``align_corners=True``) to ``ŝ × ŝ`` (:func:`pull_kernel_size`). The pull path uses the same
-    stride, dilation and groups, and the padding ``dilation·(ŝ//2 − h//2) + padding``, which
-    centres both paths on the same pixel. (The authors' released code used
-    ``ŝ//2 − h//2 + padding`` whatever the dilation, so for ``dilation > 1`` its two paths had
-    different output sizes; the rule here is that code's rule for ``dilation=1`` and the
-    consistent one otherwise.)
+@dataclass(frozen=True)
+class PushPullOptions:
+    """The options of a push-pull layer, validated once and carried together.
 
-    ``pull="inverted"`` is the PushPull-Net unit of [B24]: the pull kernel is
-    ``−W + max(W) + min(W)`` (extremes over each output filter), of the push kernel's size and
-    padding; its response is optionally averaged over ``pull_pooling × pull_pooling`` pixels
-    (stride 1, "same" size, padding not counted) before its ReLU, and the bias is added after
-    the combination: ``ReLU(W ⋆ I) − α·ReLU(pool(W_pull ⋆ I)) + b``.
+    The layers (:class:`PushPullConv2d`, :class:`InvertedPushPullConv2d`), the models of
+    :mod:`v1pushpull.torch.models` and :func:`~v1pushpull.torch.models.build_model` take one
+    of these; checkpoints store it (:meth:`as_metadata`) and rebuild it
+    (:meth:`from_metadata`).
 
     Parameters
     ----------
-    in_channels, out_channels : int
-        Channels of the input and of the output.
-    kernel_size : int or (int, int)
-        Push kernel size (px). Must be odd for ``pull="upsample"``: with an even size the push
-        and pull kernels cannot be centred on the same pixel.
-    stride, padding, dilation, groups
-        As in :class:`torch.nn.Conv2d` (``padding`` may be ``"valid"`` or ``"same"``).
-    bias : bool
-        Learnable bias ``b`` (state-dict key ``push.bias``). In ``"upsample"`` it enters the push
-        path as ``+b`` and the pull path as ``−b``; in ``"inverted"`` it is added after the
-        combination.
     alpha : float
-        Fixed inhibition strength α ≥ 0 (``trainable_alpha=False``). Must stay at its default
-        1.0 when ``trainable_alpha=True``.
+        Fixed inhibition strength α ≥ 0. Must stay at its default 1.0 when
+        ``trainable_alpha=True``.
     scale : float
-        Pull kernel size factor (≥ 1) for ``"upsample"``; ``"inverted"`` takes no scale and
-        accepts only the default.
+        Pull kernel size factor (≥ 1) of the upsampled pull [S20]; the inverted pull takes no
+        scale and accepts only the default 2.
     trainable_alpha : bool
-        Learn one α per output channel. ``"upsample"``: initialised uniform in
-        ``[0.5 − r, 0.5 + r]`` with ``r = 1/sqrt(in_channels·out_channels)`` and used through a
-        ReLU, as in [S20]. ``"inverted"``: initialised uniform in ``[0, 1]`` and used as is, as
-        in [B24].
+        Learn one α per output channel.
     pull : {"upsample", "inverted"}
-        Which pull kernel (see above).
+        The pull kernel: the upsampled, negated push kernel of [S20] (:class:`PushPullConv2d`)
+        or the inverted one of PushPull-Net [B24] (:class:`InvertedPushPullConv2d`).
     pull_pooling : int or None
         ``"inverted"`` only: odd side (px) of the average pooling of the pull response.
-    padding_mode : {"zeros", "reflect", "replicate", "circular"}
-        How the input is padded, for both paths.
-    pull_method : {"auto", "direct", "basis"}
-        How the ``"upsample"`` pull response is computed; all give the same result up to
-        rounding. ``"direct"``: a convolution with the ``ŝ × ŝ`` pull kernel, as in the
-        released code. ``"basis"``: through the exact identity ``k↑ = A·k·Aᵀ`` (A the ``ŝ × h``
-        interpolation matrix), ``k↑ ⋆ I = Σ_ab k[a, b]·(I ⋆ A[:, a] A[:, b]ᵀ)``: separable
-        basis filtering of the input, then a 1×1 contraction with the push weights, which is
-        cheaper when many output channels share the basis of few input channels (large kernels,
-        first layers). ``"auto"`` (default) picks by an operation and memory count calibrated on
-        CPU (attribute ``pull_method``).
-    device, dtype
-        Where the parameters are created.
-
-    Attributes
-    ----------
-    push : torch.nn.Conv2d
-        Holds the push kernel ``push.weight`` (and ``push.bias``): the layer's state dict has the
-        keys of the authors' released checkpoints.
-    alpha : float or torch.nn.Parameter
-        The inhibition strength (a Parameter of shape ``(out_channels,)`` when trainable).
-    pull_size : (int, int)
-        Size of the pull kernel (px).
-    pull_padding : (int, int)
-        Padding of the pull path (px).
 
     Raises
     ------
-    ValueError
-        For an unknown ``pull`` or ``padding_mode``, an even kernel with ``pull="upsample"``,
-        ``scale < 1``, a negative or non-finite ``alpha`` (any real number, NumPy scalars
-        included, is accepted), ``alpha`` given together with ``trainable_alpha=True``,
-        ``pull_pooling`` with ``pull="upsample"``, an unknown ``pull_method`` (``"basis"``
-        needs ``pull="upsample"``), channel counts or ``groups`` below 1, ``groups`` not
-        dividing both channel counts, ``kernel_size``, ``stride`` or ``dilation`` below 1, or
-        a negative ``padding``.
-    TypeError
-        If ``kernel_size``, ``stride``, ``padding`` or ``dilation`` is not an int or a pair.
+    ArgumentError
+        (a ValueError naming the field) For an unknown ``pull``, a negative or non-finite
+        ``alpha`` (any real number, NumPy scalars included, is accepted), ``alpha`` with
+        ``trainable_alpha=True``, ``scale < 1``, a scale or ``pull_pooling`` that does not apply
+        to the pull, or an even ``pull_pooling``.
 
     Examples
     --------
-    >>> import torch
-    >>> layer = PushPullConv2d(3, 16, 3, padding=1)
-    >>> layer(torch.rand(2, 3, 32, 32)).shape
-    torch.Size([2, 16, 32, 32])
-    >>> layer.pull_size
-    (7, 7)
+    >>> from v1pushpull.torch.layers import PushPullOptions
+    >>> options = PushPullOptions(alpha=0.5)
+    >>> options.as_metadata()["alpha"], PushPullOptions.from_metadata({"pull": "inverted"}).pull
+    (0.5, 'inverted')
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: int | tuple[int, int],
-        stride: int | tuple[int, int] = 1,
-        padding: int | tuple[int, int] | str = 0,
-        dilation: int | tuple[int, int] = 1,
-        groups: int = 1,
-        bias: bool = False,
-        alpha: float = 1.0,
-        scale: float = 2.0,
-        trainable_alpha: bool = False,
-        pull: PullKind = "upsample",
-        pull_pooling: int | None = None,
-        padding_mode: PaddingMode = "zeros",
-        pull_method: PullMethod = "auto",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__()
-        if pull not in ("upsample", "inverted"):
-            raise ValueError(f"pull must be 'upsample' or 'inverted', got {pull!r}")
-        if pull_method not in ("auto", "direct", "basis"):
-            raise ValueError(
-                f"pull_method must be 'auto', 'direct' or 'basis', got {pull_method!r}"
+    alpha: float = 1.0
+    scale: float = 2.0
+    trainable_alpha: bool = False
+    pull: PullKind = "upsample"
+    pull_pooling: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.pull not in ("upsample", "inverted"):
+            raise ArgumentError(
+                "pull",
+                self.pull,
+                f"{{argument}} must be 'upsample' or 'inverted', got {self.pull!r}",
             )
-        if pull_method == "basis" and pull != "upsample":
-            raise ValueError("pull_method='basis' applies to pull='upsample' only")
-        if padding_mode not in _PADDING_MODES:
-            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        _check_alpha(self.alpha, bool(self.trainable_alpha))
+        _check_pull_shape(self.pull, self.scale, self.pull_pooling)
+        object.__setattr__(self, "alpha", float(self.alpha))
+        object.__setattr__(self, "scale", float(self.scale))
+        object.__setattr__(self, "trainable_alpha", bool(self.trainable_alpha))
+        if self.pull_pooling is not None:
+            object.__setattr__(self, "pull_pooling", int(self.pull_pooling))
+
+    @property
+    def layer_class(self) -> type[PushPullBase]:
+        """The layer class of this pull kind."""
+        return InvertedPushPullConv2d if self.pull == "inverted" else PushPullConv2d
+
+    def as_metadata(self) -> dict[str, Any]:
+        """The fields as a plain dict (for checkpoint metadata)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_metadata(cls, metadata: Mapping[str, Any]) -> PushPullOptions:
+        """Rebuild from a mapping that holds some of the fields (other keys are ignored)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in metadata.items() if k in names})
+
+    @classmethod
+    def resolve(cls, options: PushPullOptions | None, **fields: Any) -> PushPullOptions:
+        """``options`` with ``fields`` replaced (the defaults when ``options`` is None)."""
+        if options is None:
+            return cls(**fields)
+        if not isinstance(options, cls):
+            raise TypeError(f"options must be a PushPullOptions, got {type(options).__name__}")
+        return dataclasses.replace(options, **fields) if fields else options
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Checked convolution geometry: the arguments of :class:`torch.nn.Conv2d` as pairs."""
+
+    in_channels: int
+    out_channels: int
+    kernel: tuple[int, int]
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    dilation: tuple[int, int]
+    groups: int
+
+    @classmethod
+    def parse(
+        cls,
+        in_channels: Any,
+        out_channels: Any,
+        kernel_size: Any,
+        stride: Any,
+        padding: Any,
+        dilation: Any,
+        groups: Any,
+    ) -> _Geometry:
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels)):
             if not _is_integer(value) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
@@ -263,114 +305,113 @@ class PushPullConv2d(nn.Module):
         kernel = _pair(kernel_size, "kernel_size", minimum=1)
         strides = _pair(stride, "stride", minimum=1)
         dil = _pair(dilation, "dilation", minimum=1)
-        pad = self._numeric_padding(padding, kernel, dil, strides)
-        if not (_is_real(alpha) and math.isfinite(alpha) and alpha >= 0):
-            raise ValueError(f"alpha must be a finite real number >= 0, got {alpha!r}")
-        if not (_is_real(scale) and math.isfinite(scale)):
-            raise ValueError(f"scale must be a finite real number, got {scale!r}")
-        if trainable_alpha and alpha != 1.0:
-            raise ValueError(
-                f"alpha={alpha!r} is a fixed strength; with trainable_alpha=True the initial "
-                "values are drawn at random (see the docstring): leave alpha at 1.0 and set "
-                "layer.alpha.data to choose them"
-            )
-        if pull == "upsample":
-            if any(k % 2 == 0 for k in kernel):
-                raise ValueError(
-                    f"kernel_size must be odd for pull='upsample', got {kernel_size!r}: with an "
-                    "even push kernel the upsampled pull kernel cannot be centred on the same "
-                    "pixel (use pull='inverted' for even sizes)"
-                )
-            pull_size = (pull_kernel_size(kernel[0], scale), pull_kernel_size(kernel[1], scale))
-            if pull_pooling is not None:
-                raise ValueError(
-                    f"pull_pooling applies to pull='inverted' only, got {pull_pooling!r}"
-                )
-        else:
-            if scale != 2.0:
-                raise ValueError(
-                    f"scale applies to pull='upsample' only (the inverted pull kernel has the "
-                    f"push kernel's size), got scale={scale!r}"
-                )
-            if pull_pooling is not None and (
-                isinstance(pull_pooling, bool)
-                or not isinstance(pull_pooling, int)
-                or pull_pooling < 1
-                or pull_pooling % 2 == 0
-            ):
-                raise ValueError(f"pull_pooling must be an odd positive int, got {pull_pooling!r}")
-            pull_size = kernel
+        pad = _numeric_padding(padding, kernel, dil, strides)
+        return cls(int(in_channels), int(out_channels), kernel, strides, pad, dil, int(groups))
 
+
+def _numeric_padding(
+    padding: Any, kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int]
+) -> tuple[int, int]:
+    if padding == "valid":
+        return (0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError(f"padding='same' needs stride 1, got stride={stride!r}")
+        if any(k % 2 == 0 for k in kernel):
+            raise ValueError(f"padding='same' needs an odd kernel_size, got {kernel!r}")
+        return (dilation[0] * (kernel[0] // 2), dilation[1] * (kernel[1] // 2))
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be 'valid', 'same' or ints, got {padding!r}")
+    return _pair(padding, "padding", minimum=0)
+
+
+class PushPullBase(nn.Module):
+    """What the push-pull layers share: the push convolution, α, the rectified combination.
+
+    ``forward`` computes the push and pull responses (:meth:`_responses`, per subclass),
+    rectifies both and returns ``ReLU(push) − α·ReLU(pull)``. Only the push kernel (and bias,
+    and α when trainable) are parameters; the pull kernel is derived from it
+    (:meth:`pull_weight`), so gradients reach the push kernel through both paths. The state
+    dict has the keys of the authors' released checkpoints (``push.weight``, ``push.bias``,
+    ``alpha``).
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        Channels of the input and of the output.
+    kernel_size : int or (int, int)
+        Push kernel size (px).
+    stride, padding, dilation, groups
+        As in :class:`torch.nn.Conv2d` (``padding`` may be ``"valid"`` or ``"same"``).
+    bias : bool
+        Learnable bias ``b`` (state-dict key ``push.bias``).
+    options : PushPullOptions or None
+        The push-pull options; None takes the defaults.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        How the input is padded, for both paths.
+    device, dtype
+        Where the parameters are created.
+    **option_fields
+        Fields of :class:`PushPullOptions` (``alpha=0.5``...) that replace those of
+        ``options``.
+    """
+
+    #: The pull kind of the class ("upsample" or "inverted").
+    pull: ClassVar[str]
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = False,
+        *,
+        options: PushPullOptions | None = None,
+        padding_mode: PaddingMode = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+        **option_fields: Any,
+    ) -> None:
+        super().__init__()
+        options = PushPullOptions.resolve(options, **option_fields)
+        if options.pull != self.pull:
+            raise ArgumentError(
+                "pull", options.pull, f"is not the pull of {type(self).__name__} ({self.pull!r})"
+            )
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, got {padding_mode!r}")
+        geometry = _Geometry.parse(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups
+        )
+        self._check_geometry(geometry, options)
+        self.options = options
         self.push = nn.Conv2d(
-            int(in_channels),
-            int(out_channels),
-            kernel,
-            stride=strides,
-            padding=pad,
-            dilation=dil,
-            groups=int(groups),
+            geometry.in_channels,
+            geometry.out_channels,
+            geometry.kernel,
+            stride=geometry.stride,
+            padding=geometry.padding,
+            dilation=geometry.dilation,
+            groups=geometry.groups,
             bias=bias,
             padding_mode=padding_mode,
             device=device,
             dtype=dtype,
         )
-        self.pull = pull
-        self.scale = float(scale)
-        self.pull_pooling = pull_pooling
-        self.pull_size: tuple[int, int] = pull_size
-        self.pull_padding: tuple[int, int] = tuple(  # type: ignore[assignment]
-            d * (s // 2 - k // 2) + p
-            for d, s, k, p in zip(dil, pull_size, kernel, pad, strict=True)
+        self.trainable_alpha = options.trainable_alpha
+        self.alpha: float | nn.Parameter = (
+            nn.Parameter(torch.empty(geometry.out_channels, device=device, dtype=dtype))
+            if options.trainable_alpha
+            else options.alpha
         )
-        self.trainable_alpha = bool(trainable_alpha)
-        if trainable_alpha:
-            self.alpha: float | nn.Parameter = nn.Parameter(
-                torch.empty(out_channels, device=device, dtype=dtype)
-            )
-        else:
-            self.alpha = float(alpha)
         self.reset_alpha()
-        if pull_method == "auto":
-            pull_method = self._cheaper_pull_method(in_channels, out_channels, groups)
-        self.pull_method: str = pull_method
-        if pull_method == "basis":
-            rows = _interpolation_matrix(pull_size[0], kernel[0])
-            cols = _interpolation_matrix(pull_size[1], kernel[1])
-            # depthwise filters A[:, a] (vertical) and A[:, b] (horizontal), see forward
-            self.register_buffer(
-                "_basis_rows",
-                torch.as_tensor(
-                    rows.T, device=device, dtype=dtype or torch.get_default_dtype()
-                ).reshape(kernel[0], 1, pull_size[0], 1),
-                persistent=False,
-            )
-            self.register_buffer(
-                "_basis_cols",
-                torch.as_tensor(
-                    cols.T, device=device, dtype=dtype or torch.get_default_dtype()
-                ).reshape(kernel[1], 1, 1, pull_size[1]),
-                persistent=False,
-            )
 
-    def _cheaper_pull_method(self, in_channels: int, out_channels: int, groups: int) -> str:
-        """ "basis" where it is expected to beat the direct ŝ×ŝ convolution on CPU.
-
-        Per output pixel and input channel the direct pull convolution costs
-        ``ŝ_h·ŝ_w·C_out/g`` multiply-adds; the basis route costs ``h·w·C_out/g`` for the
-        contraction plus ``h·ŝ_h + h·w·ŝ_w`` for the depthwise basis filtering, which runs about
-        ten times less efficiently per operation than a dense convolution. The basis responses
-        also hold ``C_in·h·w`` channels: when that is much more than the output's ``C_out``,
-        moving them through memory costs more than the saved operations. Both thresholds come
-        from ``benchmarks/pushpull_layer.py`` (2 CPU threads).
-        """
-        if self.pull != "upsample" or self.pull_size == self.push.kernel_size:
-            return "direct"
-        (h, w), (sh, sw) = self.push.kernel_size, self.pull_size
-        per_group = out_channels // groups
-        direct = sh * sw * per_group
-        basis = h * w * per_group + _DEPTHWISE_INEFFICIENCY * (h * sh + h * w * sw)
-        small_basis = in_channels * h * w <= _BASIS_CHANNEL_RATIO * out_channels
-        return "basis" if basis < direct and small_basis else "direct"
+    def _check_geometry(self, geometry: _Geometry, options: PushPullOptions) -> None:
+        """Refuse geometries the pull cannot follow (none by default)."""
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, *args: Any) -> None:
         # the released code stored a trainable α as (1, C_out, 1, 1); this layer keeps (C_out,)
@@ -379,32 +420,14 @@ class PushPullConv2d(nn.Module):
             state_dict[key] = state_dict[key].reshape(-1)
         super()._load_from_state_dict(state_dict, prefix, *args)
 
-    @staticmethod
-    def _numeric_padding(
-        padding: Any, kernel: tuple[int, int], dilation: tuple[int, int], stride: tuple[int, int]
-    ) -> tuple[int, int]:
-        if padding == "valid":
-            return (0, 0)
-        if padding == "same":
-            if stride != (1, 1):
-                raise ValueError(f"padding='same' needs stride 1, got stride={stride!r}")
-            if any(k % 2 == 0 for k in kernel):
-                raise ValueError(f"padding='same' needs an odd kernel_size, got {kernel!r}")
-            return (dilation[0] * (kernel[0] // 2), dilation[1] * (kernel[1] // 2))
-        if isinstance(padding, str):
-            raise ValueError(f"padding must be 'valid', 'same' or ints, got {padding!r}")
-        return _pair(padding, "padding", minimum=0)
-
     def reset_alpha(self) -> None:
-        """Draw the trainable α again ([S20] or [B24] initialisation); no-op when fixed."""
-        if not self.trainable_alpha:
-            return
-        with torch.no_grad():
-            if self.pull == "upsample":
-                r = 1.0 / math.sqrt(self.push.in_channels * self.push.out_channels)
-                self.alpha.uniform_(0.5 - r, 0.5 + r)
-            else:
-                self.alpha.uniform_(0.0, 1.0)
+        """Draw the trainable α again (its paper's initialisation); no-op when α is fixed."""
+        if self.trainable_alpha:
+            with torch.no_grad():
+                self._init_alpha(self.alpha)
+
+    def _init_alpha(self, alpha: nn.Parameter) -> None:
+        raise NotImplementedError
 
     @property
     def weight(self) -> torch.Tensor:
@@ -431,25 +454,21 @@ class PushPullConv2d(nn.Module):
         Returns
         -------
         torch.Tensor
-            ``−k↑`` (``"upsample"``), shape ``(out_channels, in_channels // groups, *pull_size)``,
-            or ``−W + max(W) + min(W)`` (``"inverted"``), the push kernel's shape.
         """
-        weight = self.push_weight() if push_weight is None else push_weight
-        if self.pull == "inverted":
-            extremes = weight.amax(dim=(1, 2, 3), keepdim=True) + weight.amin(
-                dim=(1, 2, 3), keepdim=True
-            )
-            return extremes - weight
-        if self.pull_size == tuple(weight.shape[-2:]):
-            return -weight
-        upsampled = F.interpolate(weight, size=self.pull_size, mode="bilinear", align_corners=True)
-        return -upsampled
+        return self._pull_kernel(self.push_weight() if push_weight is None else push_weight)
+
+    def _pull_kernel(self, weight: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _responses(
+        self, x: torch.Tensor, weight: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
 
     def _inhibition_strength(self, like: torch.Tensor) -> torch.Tensor | float:
         if not self.trainable_alpha:
             return self.alpha
-        alpha = F.relu(self.alpha) if self.pull == "upsample" else self.alpha
-        return alpha.to(like.dtype).view(1, -1, 1, 1)
+        return self.alpha.to(like.dtype).view(1, -1, 1, 1)
 
     def _pad(self, x: torch.Tensor, padding: tuple[int, int]) -> torch.Tensor:
         # (left, right, top, bottom), in the layer's non-zero padding mode
@@ -463,6 +482,247 @@ class PushPullConv2d(nn.Module):
             return F.conv2d(x, weight, bias, conv.stride, padding, conv.dilation, conv.groups)
         padded = self._pad(x, padding)
         return F.conv2d(padded, weight, bias, conv.stride, 0, conv.dilation, conv.groups)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Push-pull response: ``(N, in_channels, H, W)`` → ``(N, out_channels, H', W')``."""
+        push, pull = self._responses(x, self.push_weight())
+        # the convolution outputs are fresh tensors: rectify in place, combine in one pass
+        push = F.relu(push, inplace=True)
+        pull = F.relu(pull, inplace=True)
+        if self.trainable_alpha:
+            return torch.addcmul(push, self._inhibition_strength(push), pull, value=-1)
+        return torch.sub(push, pull, alpha=self.alpha)
+
+    def extra_repr(self) -> str:
+        conv = self.push
+        alpha = (
+            f"alpha=trainable({conv.out_channels})"
+            if self.trainable_alpha
+            else f"alpha={self.alpha:g}"
+        )
+        text = (
+            f"{conv.in_channels}, {conv.out_channels}, kernel_size={conv.kernel_size}, "
+            f"stride={conv.stride}, padding={conv.padding}"
+        )
+        if conv.dilation != (1, 1):
+            text += f", dilation={conv.dilation}"
+        if conv.groups != 1:
+            text += f", groups={conv.groups}"
+        text += f", bias={conv.bias is not None}, pull={self.pull!r}, {alpha}"
+        text += self._pull_repr()
+        if conv.padding_mode != "zeros":
+            text += f", padding_mode={conv.padding_mode!r}"
+        return text
+
+    def _pull_repr(self) -> str:
+        return ""
+
+
+class PushPullConv2d(PushPullBase):
+    """Convolution with push-pull inhibition [S20], a drop-in for :class:`torch.nn.Conv2d`.
+
+    .. math::
+
+        P(I) = \\mathrm{ReLU}(k \\star I + b)
+               - \\alpha\\,\\mathrm{ReLU}(-(k{\\uparrow}) \\star I - b)
+
+    with :math:`k{\\uparrow}` the push kernel ``k`` upsampled bilinearly
+    (``align_corners=True``) to ``ŝ × ŝ`` (:func:`pull_kernel_size`). The pull path uses the same
+    stride, dilation and groups, and the padding ``dilation·(ŝ//2 − h//2) + padding``, which
+    centres both paths on the same pixel. (The authors' released code used
+    ``ŝ//2 − h//2 + padding`` whatever the dilation, so for ``dilation > 1`` its two paths had
+    different output sizes; the rule here is that code's rule for ``dilation=1`` and the
+    consistent one otherwise.) A trainable α is initialised uniform in ``[0.5 − r, 0.5 + r]``
+    with ``r = 1/sqrt(in_channels·out_channels)`` and used through a ReLU, as in [S20].
+
+    Constructed with ``pull="inverted"`` (or options of that pull) it returns an
+    :class:`InvertedPushPullConv2d`, the layer of [B24].
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias
+        As in :class:`PushPullBase`; ``kernel_size`` must be odd: with an even size the push
+        and pull kernels cannot be centred on the same pixel. The bias enters the push path as
+        ``+b`` and the pull path as ``−b``.
+    options : PushPullOptions or None
+        ``alpha``, ``scale``, ``trainable_alpha`` (and ``pull``); None takes the defaults.
+    padding_mode : {"zeros", "reflect", "replicate", "circular"}
+        How the input is padded, for both paths.
+    pull_method : {"auto", "direct", "basis"}
+        How the pull response is computed; all give the same result up to rounding.
+        ``"direct"``: a convolution with the ``ŝ × ŝ`` pull kernel, as in the released code.
+        ``"basis"``: through the exact identity ``k↑ = A·k·Aᵀ`` (A the ``ŝ × h`` interpolation
+        matrix), ``k↑ ⋆ I = Σ_ab k[a, b]·(I ⋆ A[:, a] A[:, b]ᵀ)``: separable basis filtering of
+        the input, then a 1×1 contraction with the push weights, which is cheaper when many
+        output channels share the basis of few input channels (large kernels, first layers).
+        ``"auto"`` (default) picks by an operation and memory count calibrated on CPU
+        (attribute ``pull_method``).
+    device, dtype
+        Where the parameters are created.
+    **option_fields
+        Fields of :class:`PushPullOptions` that replace those of ``options``.
+
+    Attributes
+    ----------
+    push : torch.nn.Conv2d
+        Holds the push kernel ``push.weight`` (and ``push.bias``).
+    alpha : float or torch.nn.Parameter
+        The inhibition strength (a Parameter of shape ``(out_channels,)`` when trainable).
+    options : PushPullOptions
+    scale : float
+    pull_size : (int, int)
+        Size of the pull kernel (px).
+    pull_padding : (int, int)
+        Padding of the pull path (px).
+
+    Raises
+    ------
+    ValueError
+        For invalid options (:class:`PushPullOptions`), an unknown ``padding_mode`` or
+        ``pull_method``, an even kernel, channel counts or ``groups`` below 1, ``groups`` not
+        dividing both channel counts, ``kernel_size``, ``stride`` or ``dilation`` below 1, or a
+        negative ``padding``.
+    TypeError
+        If ``kernel_size``, ``stride``, ``padding`` or ``dilation`` is not an int or a pair.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = PushPullConv2d(3, 16, 3, padding=1)
+    >>> layer(torch.rand(2, 3, 32, 32)).shape
+    torch.Size([2, 16, 32, 32])
+    >>> layer.pull_size
+    (7, 7)
+    """
+
+    pull = "upsample"
+    #: The class built instead when the options ask for the inverted pull (per subclass).
+    _inverted_class: ClassVar[type[PushPullBase] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._inverted_class = cls.__dict__.get("_inverted_class")
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        options = kwargs.get("options")
+        pull = kwargs.get("pull", getattr(options, "pull", "upsample"))
+        if pull == "inverted":
+            inverted = cls._inverted_class
+            if inverted is None:
+                raise ArgumentError("pull", pull, f"is not available for {cls.__name__}")
+            return inverted(*args, **kwargs)
+        return super().__new__(cls)
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = False,
+        *,
+        options: PushPullOptions | None = None,
+        padding_mode: PaddingMode = "zeros",
+        pull_method: PullMethod = "auto",
+        device: Any = None,
+        dtype: Any = None,
+        **option_fields: Any,
+    ) -> None:
+        if pull_method not in ("auto", "direct", "basis"):
+            raise ArgumentError(
+                "pull_method",
+                pull_method,
+                f"{{argument}} must be 'auto', 'direct' or 'basis', got {pull_method!r}",
+            )
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+            options=options, padding_mode=padding_mode, device=device, dtype=dtype,
+            **option_fields,
+        )  # fmt: skip
+        kernel, scale = self.push.kernel_size, self.options.scale
+        self.scale = scale
+        self.pull_size: tuple[int, int] = (
+            pull_kernel_size(kernel[0], scale),
+            pull_kernel_size(kernel[1], scale),
+        )
+        self.pull_padding: tuple[int, int] = tuple(  # type: ignore[assignment]
+            d * (s // 2 - k // 2) + p
+            for d, s, k, p in zip(
+                self.push.dilation, self.pull_size, kernel, self.push.padding, strict=True
+            )
+        )
+        if pull_method == "auto":
+            pull_method = self._cheaper_pull_method()
+        self.pull_method: str = pull_method
+        if pull_method == "basis":
+            self._register_basis(device, dtype)
+
+    def _check_geometry(self, geometry: _Geometry, options: PushPullOptions) -> None:
+        if any(k % 2 == 0 for k in geometry.kernel):
+            raise ArgumentError(
+                "kernel_size",
+                geometry.kernel,
+                "{argument} must be odd for pull='upsample', got "
+                f"{geometry.kernel!r}: with an even push kernel the upsampled pull kernel cannot "
+                "be centred on the same pixel (use pull='inverted' for even sizes)",
+            )
+
+    def _register_basis(self, device: Any, dtype: Any) -> None:
+        kernel, pull_size = self.push.kernel_size, self.pull_size
+        rows = _interpolation_matrix(pull_size[0], kernel[0])
+        cols = _interpolation_matrix(pull_size[1], kernel[1])
+        factory = {"device": device, "dtype": dtype or torch.get_default_dtype()}
+        # depthwise filters A[:, a] (vertical) and A[:, b] (horizontal), see _basis_pull
+        self.register_buffer(
+            "_basis_rows",
+            torch.as_tensor(rows.T, **factory).reshape(kernel[0], 1, pull_size[0], 1),
+            persistent=False,
+        )
+        self.register_buffer(
+            "_basis_cols",
+            torch.as_tensor(cols.T, **factory).reshape(kernel[1], 1, 1, pull_size[1]),
+            persistent=False,
+        )
+
+    def _cheaper_pull_method(self) -> str:
+        """ "basis" where it is expected to beat the direct ŝ×ŝ convolution on CPU.
+
+        Per output pixel and input channel the direct pull convolution costs
+        ``ŝ_h·ŝ_w·C_out/g`` multiply-adds; the basis route costs ``h·w·C_out/g`` for the
+        contraction plus ``h·ŝ_h + h·w·ŝ_w`` for the depthwise basis filtering, which runs about
+        ten times less efficiently per operation than a dense convolution. The basis responses
+        also hold ``C_in·h·w`` channels: when that is much more than the output's ``C_out``,
+        moving them through memory costs more than the saved operations. Both thresholds come
+        from ``benchmarks/pushpull_layer.py`` (2 CPU threads).
+        """
+        conv = self.push
+        if self.pull_size == conv.kernel_size:
+            return "direct"
+        (h, w), (sh, sw) = conv.kernel_size, self.pull_size
+        per_group = conv.out_channels // conv.groups
+        direct = sh * sw * per_group
+        basis = h * w * per_group + _DEPTHWISE_INEFFICIENCY * (h * sh + h * w * sw)
+        small_basis = conv.in_channels * h * w <= _BASIS_CHANNEL_RATIO * conv.out_channels
+        return "basis" if basis < direct and small_basis else "direct"
+
+    def _init_alpha(self, alpha: nn.Parameter) -> None:
+        r = 1.0 / math.sqrt(self.push.in_channels * self.push.out_channels)
+        alpha.uniform_(0.5 - r, 0.5 + r)
+
+    def _inhibition_strength(self, like: torch.Tensor) -> torch.Tensor | float:
+        if not self.trainable_alpha:
+            return self.alpha
+        return F.relu(self.alpha).to(like.dtype).view(1, -1, 1, 1)
+
+    def _pull_kernel(self, weight: torch.Tensor) -> torch.Tensor:
+        """``−k↑``, shape ``(out_channels, in_channels // groups, *pull_size)``."""
+        if self.pull_size == tuple(weight.shape[-2:]):
+            return -weight
+        upsampled = F.interpolate(weight, size=self.pull_size, mode="bilinear", align_corners=True)
+        return -upsampled
 
     def _basis_pull(self, x: torch.Tensor, weight: torch.Tensor, bias: Any) -> torch.Tensor:
         """``−k↑ ⋆ I − b`` through ``k↑ = A k Aᵀ``: ``Σ_ab k[a, b]·(I ⋆ A[:, a] A[:, b]ᵀ)``.
@@ -484,62 +744,134 @@ class PushPullConv2d(nn.Module):
         contraction = -weight.reshape(c_out, c_group * h * w, 1, 1)
         return F.conv2d(basis, contraction, None if bias is None else -bias, 1, 0, 1, conv.groups)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Push-pull response: ``(N, in_channels, H, W)`` → ``(N, out_channels, H', W')``."""
+    def _responses(
+        self, x: torch.Tensor, weight: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         bias = self.push.bias
-        weight = self.push_weight()
-        if self.pull == "upsample":
-            push = self._convolve(x, weight, bias, self.push.padding)
-            if self.pull_method == "basis":
-                pull = self._basis_pull(x, weight, bias)
-            else:
-                pull_bias = None if bias is None else -bias
-                pull = self._convolve(x, self.pull_weight(weight), pull_bias, self.pull_padding)
-        else:
-            push = self._convolve(x, weight, None, self.push.padding)
-            pull = self._convolve(x, self.pull_weight(weight), None, self.push.padding)
-            if self.pull_pooling is not None:
-                pull = F.avg_pool2d(
-                    pull, self.pull_pooling, 1, self.pull_pooling // 2, count_include_pad=False
-                )
-        # the convolution outputs are fresh tensors: rectify in place, combine in one pass
-        push = F.relu(push, inplace=True)
-        pull = F.relu(pull, inplace=True)
-        if self.trainable_alpha:
-            out = torch.addcmul(push, self._inhibition_strength(push), pull, value=-1)
-        else:
-            out = torch.sub(push, pull, alpha=self.alpha)
-        if self.pull == "inverted" and bias is not None:
-            out = out + bias.to(out.dtype).view(1, -1, 1, 1)
-        return out
+        push = self._convolve(x, weight, bias, self.push.padding)
+        if self.pull_method == "basis":
+            return push, self._basis_pull(x, weight, bias)
+        pull_bias = None if bias is None else -bias
+        return push, self._convolve(x, self._pull_kernel(weight), pull_bias, self.pull_padding)
 
-    def extra_repr(self) -> str:
-        conv = self.push
-        alpha = (
-            f"alpha=trainable({conv.out_channels})"
-            if self.trainable_alpha
-            else f"alpha={self.alpha:g}"
+    def _pull_repr(self) -> str:
+        return f", scale={self.scale:g}, pull_size={self.pull_size}"
+
+
+class InvertedPushPullConv2d(PushPullBase):
+    """The push-pull unit of PushPull-Net [B24]: an inverted pull kernel of the push's size.
+
+    .. math::
+
+        P(I) = \\mathrm{ReLU}(W \\star I) - \\alpha\\,\\mathrm{ReLU}(\\mathrm{pool}(W_{pull}
+               \\star I)) + b, \\qquad W_{pull} = -W + \\max(W) + \\min(W)
+
+    (extremes over each output filter); the pull response is optionally averaged over
+    ``pull_pooling × pull_pooling`` pixels (stride 1, "same" size, padding not counted) before
+    its ReLU, and the bias is added after the combination. Both paths share size and padding,
+    so any kernel size works. A trainable α is initialised uniform in ``[0, 1]`` and used as
+    is, as in [B24].
+
+    Parameters
+    ----------
+    in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias
+        As in :class:`PushPullBase`.
+    options : PushPullOptions or None
+        ``alpha``, ``trainable_alpha``, ``pull_pooling`` (``pull`` must be ``"inverted"``, the
+        default here); None takes the defaults.
+    padding_mode, device, dtype, **option_fields
+        As in :class:`PushPullBase`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> layer = InvertedPushPullConv2d(3, 8, 4, padding=1, pull_pooling=3)
+    >>> layer(torch.rand(1, 3, 16, 16)).shape
+    torch.Size([1, 8, 15, 15])
+    """
+
+    pull = "inverted"
+    #: The pull response is always one direct convolution.
+    pull_method = "direct"
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int | tuple[int, int],
+        stride: int | tuple[int, int] = 1,
+        padding: int | tuple[int, int] | str = 0,
+        dilation: int | tuple[int, int] = 1,
+        groups: int = 1,
+        bias: bool = False,
+        *,
+        options: PushPullOptions | None = None,
+        padding_mode: PaddingMode = "zeros",
+        pull_method: PullMethod = "auto",
+        device: Any = None,
+        dtype: Any = None,
+        **option_fields: Any,
+    ) -> None:
+        if pull_method not in ("auto", "direct"):
+            raise ArgumentError(
+                "pull_method",
+                pull_method,
+                "{argument}='basis' applies to pull='upsample' only"
+                if pull_method == "basis"
+                else f"{{argument}} must be 'auto' or 'direct', got {pull_method!r}",
+            )
+        if options is None and "pull" not in option_fields:
+            option_fields["pull"] = "inverted"
+        super().__init__(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
+            options=options, padding_mode=padding_mode, device=device, dtype=dtype,
+            **option_fields,
+        )  # fmt: skip
+        self.pull_pooling = self.options.pull_pooling
+        self.pull_size: tuple[int, int] = self.push.kernel_size
+        self.pull_padding: tuple[int, int] = self.push.padding  # type: ignore[assignment]
+
+    def _init_alpha(self, alpha: nn.Parameter) -> None:
+        alpha.uniform_(0.0, 1.0)
+
+    def _pull_kernel(self, weight: torch.Tensor) -> torch.Tensor:
+        """``−W + max(W) + min(W)``, the push kernel's shape."""
+        extremes = weight.amax(dim=(1, 2, 3), keepdim=True) + weight.amin(
+            dim=(1, 2, 3), keepdim=True
         )
-        text = (
-            f"{conv.in_channels}, {conv.out_channels}, kernel_size={conv.kernel_size}, "
-            f"stride={conv.stride}, padding={conv.padding}"
-        )
-        if conv.dilation != (1, 1):
-            text += f", dilation={conv.dilation}"
-        if conv.groups != 1:
-            text += f", groups={conv.groups}"
-        text += f", bias={conv.bias is not None}, pull={self.pull!r}, {alpha}"
-        if self.pull == "upsample":
-            text += f", scale={self.scale:g}, pull_size={self.pull_size}"
-        elif self.pull_pooling is not None:
-            text += f", pull_pooling={self.pull_pooling}"
-        if conv.padding_mode != "zeros":
-            text += f", padding_mode={conv.padding_mode!r}"
-        return text
+        return extremes - weight
+
+    def _responses(
+        self, x: torch.Tensor, weight: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        padding = self.push.padding
+        push = self._convolve(x, weight, None, padding)
+        pull = self._convolve(x, self._pull_kernel(weight), None, padding)
+        if self.pull_pooling is not None:
+            pull = F.avg_pool2d(
+                pull, self.pull_pooling, 1, self.pull_pooling // 2, count_include_pad=False
+            )
+        return push, pull
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``ReLU(W ⋆ I) − α·ReLU(pool(W_pull ⋆ I)) + b``."""
+        out = super().forward(x)
+        bias = self.push.bias
+        return out if bias is None else out + bias.to(out.dtype).view(1, -1, 1, 1)
+
+    def _pull_repr(self) -> str:
+        return "" if self.pull_pooling is None else f", pull_pooling={self.pull_pooling}"
+
+
+PushPullConv2d._inverted_class = InvertedPushPullConv2d
 
 
 def replace_first_conv(
-    model: nn.Module, *, copy_weights: bool = True, **layer_kwargs: Any
+    model: nn.Module,
+    *,
+    copy_weights: bool = True,
+    options: PushPullOptions | None = None,
+    **layer_kwargs: Any,
 ) -> nn.Module:
     """Swap the first :class:`torch.nn.Conv2d` of a model for a :class:`PushPullConv2d`.
 
@@ -554,9 +886,11 @@ def replace_first_conv(
     copy_weights : bool
         Start the push kernel (and bias) from the replaced convolution's weights; otherwise keep
         the fresh initialisation.
+    options : PushPullOptions or None
+        The push-pull options (``pull="inverted"`` builds an :class:`InvertedPushPullConv2d`).
     **layer_kwargs
-        Push-pull options passed to :class:`PushPullConv2d` (``alpha``, ``scale``,
-        ``trainable_alpha``, ``pull``, ``pull_pooling``). Shape, stride, padding, dilation,
+        Fields of :class:`PushPullOptions` that replace those of ``options``, and
+        ``pull_method``. Shape, stride, padding, dilation,
         groups, bias and padding mode are taken from the replaced convolution.
 
     Returns
@@ -591,7 +925,7 @@ def replace_first_conv(
     inside_pushpull = {
         f"{name}.push" if name else "push"
         for name, m in model.named_modules()
-        if isinstance(m, PushPullConv2d)
+        if isinstance(m, PushPullBase)
     }
     for name, module in model.named_modules():
         if type(module) is nn.Conv2d and name not in inside_pushpull:
@@ -610,6 +944,7 @@ def replace_first_conv(
         padding_mode=module.padding_mode,  # type: ignore[arg-type]
         device=module.weight.device,
         dtype=module.weight.dtype,
+        options=options,
         **layer_kwargs,
     )
     if copy_weights:

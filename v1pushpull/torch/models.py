@@ -15,6 +15,10 @@ Every model takes a ``pushpull`` placement that swaps some of its convolutions f
     1×1 convolutions (ResNet shortcuts, DenseNet bottlenecks and transitions) stay plain: a
     pull kernel upsampled from a single tap is a box filter, not an antiphase receptive field.
 
+The push-pull options (α, scale, learned α, pull kind, pull pooling) travel as one
+:class:`~v1pushpull.torch.layers.PushPullOptions`, taken by every model and by
+:func:`build_model` and stored in checkpoint metadata.
+
 Module and parameter names follow the authors' release (nicstrisc/Push-Pull-CNN-layer), so its
 checkpoints load with ``strict=True``: the push-pull layer stores only ``<name>.push.weight``
 and the pull kernel is derived from it, hence the parameter count does not depend on the
@@ -28,6 +32,7 @@ a push-pull inhibition layer. Neural Computing and Applications 32:17957–17971
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import OrderedDict
 from collections.abc import Callable
@@ -38,7 +43,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .layers import PushPullConv2d
+from .._errors import ArgumentError
+from .layers import PushPullOptions
 
 __all__ = [
     "ARCHITECTURES",
@@ -51,6 +57,7 @@ __all__ = [
 ]
 
 Placement = Literal["none", "first", "first_stage", "all"]
+_OPTION_FIELDS = tuple(f.name for f in dataclasses.fields(PushPullOptions))
 PUSHPULL_PLACEMENTS: tuple[str, ...] = ("none", "first", "first_stage", "all")
 
 # (conv1 filters, conv2 filters, hidden fully connected sizes) of [S20, Sec. 4.1].
@@ -64,8 +71,8 @@ _LENET_VARIANTS: dict[str, tuple[int, int, tuple[int, int]]] = {
 
 def _check_placement(pushpull: str) -> None:
     if pushpull not in PUSHPULL_PLACEMENTS:
-        raise ValueError(
-            f"pushpull={pushpull!r} is not valid; expected one of {PUSHPULL_PLACEMENTS}"
+        raise ArgumentError(
+            "pushpull", pushpull, f"is not valid; expected one of {PUSHPULL_PLACEMENTS}"
         )
 
 
@@ -76,29 +83,9 @@ def _check_positive_int(value: Any, name: str) -> None:
 
 @dataclass(frozen=True)
 class _ConvFactory:
-    """Builds plain or push-pull convolutions with the same push-pull layer options."""
+    """Builds plain or push-pull convolutions, the latter with the model's options."""
 
-    alpha: float = 1.0
-    scale: float = 2.0
-    trainable_alpha: bool = False
-    pull: str = "upsample"
-    pull_pooling: int | None = None
-
-    def __post_init__(self) -> None:
-        # Check the push-pull options even when no layer is push-pull (pushpull="none"), so a
-        # bad option never passes silently: a throwaway layer on the meta device (no memory).
-        PushPullConv2d(
-            1,
-            1,
-            3,
-            alpha=self.alpha,
-            scale=self.scale,
-            trainable_alpha=self.trainable_alpha,
-            pull=self.pull,  # type: ignore[arg-type]
-            pull_pooling=self.pull_pooling,
-            pull_method="direct",
-            device="meta",
-        )
+    options: PushPullOptions
 
     def __call__(
         self,
@@ -112,18 +99,14 @@ class _ConvFactory:
         bias: bool = False,
     ) -> nn.Module:
         if pushpull:
-            return PushPullConv2d(
+            return self.options.layer_class(
                 in_channels,
                 out_channels,
                 kernel_size,
                 stride=stride,
                 padding=padding,
                 bias=bias,
-                alpha=self.alpha,
-                scale=self.scale,
-                trainable_alpha=self.trainable_alpha,
-                pull=self.pull,
-                pull_pooling=self.pull_pooling,
+                options=self.options,
             )
         return nn.Conv2d(
             in_channels, out_channels, kernel_size, stride=stride, padding=padding, bias=bias
@@ -163,10 +146,12 @@ class LeNet(nn.Module):
     pushpull : {"none", "first", "all"}
         Which convolutions are push-pull layers. LeNet has one convolution per stage, so
         ``"first_stage"`` would mean ``"first"`` and is rejected to keep one name per model.
-    alpha, scale, trainable_alpha, pull, pull_pooling
-        Options of :class:`~v1pushpull.torch.layers.PushPullConv2d`: inhibition strength α,
-        pull kernel upsampling factor s, whether α is learned, kind of pull kernel ([S20]
-        ``"upsample"`` or [B24] ``"inverted"``) and the pooling of an inverted pull response.
+    options : PushPullOptions or None
+        Options of the push-pull layers (:class:`~v1pushpull.torch.layers.PushPullOptions`);
+        validated even when no layer is push-pull. None takes the defaults.
+    **option_fields
+        Fields of :class:`~v1pushpull.torch.layers.PushPullOptions` (``alpha=0.5``...) that
+        replace those of ``options``.
 
     Raises
     ------
@@ -189,11 +174,8 @@ class LeNet(nn.Module):
         in_channels: int = 1,
         input_size: int = 28,
         pushpull: Placement = "none",
-        alpha: float = 1.0,
-        scale: float = 2.0,
-        trainable_alpha: bool = False,
-        pull: str = "upsample",
-        pull_pooling: int | None = None,
+        options: PushPullOptions | None = None,
+        **option_fields: Any,
     ) -> None:
         super().__init__()
         if variant not in _LENET_VARIANTS:
@@ -213,8 +195,9 @@ class LeNet(nn.Module):
             raise ValueError(f"input_size={input_size!r} is too small; LeNet needs at least 16 px")
         self.variant = variant
         self.pushpull = pushpull
+        self.options = PushPullOptions.resolve(options, **option_fields)
         filters1, filters2, (hidden1, hidden2) = _LENET_VARIANTS[variant]
-        conv = _ConvFactory(alpha, scale, trainable_alpha, pull, pull_pooling)
+        conv = _ConvFactory(self.options)
         self.conv1 = conv(in_channels, filters1, 5, pushpull=pushpull != "none", bias=True)
         self.conv2 = conv(filters1, filters2, 5, pushpull=pushpull == "all", bias=True)
         side = ((input_size - 4) // 2 - 4) // 2
@@ -249,10 +232,12 @@ class _BasicBlock(nn.Module):
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out = F.relu(self.bn1(self.conv1(x)))
+        # BatchNorm's backward needs its input, not its output: the ReLUs and the residual
+        # addition can work in place (saves two allocations per block, as torchvision does)
+        out = F.relu(self.bn1(self.conv1(x)), inplace=True)
         out = self.bn2(self.conv2(out))
-        shortcut = x if self.downsample is None else self.downsample(x)
-        return F.relu(out + shortcut)
+        out += x if self.downsample is None else self.downsample(x)
+        return F.relu(out, inplace=True)
 
 
 class ResNetCIFAR(nn.Module):
@@ -272,8 +257,12 @@ class ResNetCIFAR(nn.Module):
         Channels of the input images (3 for CIFAR-10).
     pushpull : {"none", "first", "first_stage", "all"}
         Which convolutions are push-pull layers (see the module documentation).
-    alpha, scale, trainable_alpha, pull, pull_pooling
-        Options of :class:`~v1pushpull.torch.layers.PushPullConv2d`.
+    options : PushPullOptions or None
+        Options of the push-pull layers (:class:`~v1pushpull.torch.layers.PushPullOptions`);
+        validated even when no layer is push-pull. None takes the defaults.
+    **option_fields
+        Fields of :class:`~v1pushpull.torch.layers.PushPullOptions` (``alpha=0.5``...) that
+        replace those of ``options``.
 
     Raises
     ------
@@ -298,11 +287,8 @@ class ResNetCIFAR(nn.Module):
         num_classes: int = 10,
         in_channels: int = 3,
         pushpull: Placement = "none",
-        alpha: float = 1.0,
-        scale: float = 2.0,
-        trainable_alpha: bool = False,
-        pull: str = "upsample",
-        pull_pooling: int | None = None,
+        options: PushPullOptions | None = None,
+        **option_fields: Any,
     ) -> None:
         super().__init__()
         _check_positive_int(depth, "depth")
@@ -313,7 +299,8 @@ class ResNetCIFAR(nn.Module):
         _check_positive_int(in_channels, "in_channels")
         self.depth = depth
         self.pushpull = pushpull
-        conv = _ConvFactory(alpha, scale, trainable_alpha, pull, pull_pooling)
+        self.options = PushPullOptions.resolve(options, **option_fields)
+        conv = _ConvFactory(self.options)
         blocks = (depth - 2) // 6
         self.conv1 = conv(in_channels, 16, 3, padding=1, pushpull=pushpull != "none")
         self.bn1 = nn.BatchNorm2d(16)
@@ -332,7 +319,7 @@ class ResNetCIFAR(nn.Module):
         _init_conv_weights(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn1(self.conv1(x)), inplace=True)
         x = self.layer3(self.layer2(self.layer1(x)))
         x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
         return self.fc(x)
@@ -398,8 +385,12 @@ class DenseNetBC(nn.Module):
         Dropout probability after each dense layer, in [0, 1) (0 in [S20]).
     pushpull : {"none", "first", "first_stage", "all"}
         Which convolutions are push-pull layers (see the module documentation).
-    alpha, scale, trainable_alpha, pull, pull_pooling
-        Options of :class:`~v1pushpull.torch.layers.PushPullConv2d`.
+    options : PushPullOptions or None
+        Options of the push-pull layers (:class:`~v1pushpull.torch.layers.PushPullOptions`);
+        validated even when no layer is push-pull. None takes the defaults.
+    **option_fields
+        Fields of :class:`~v1pushpull.torch.layers.PushPullOptions` (``alpha=0.5``...) that
+        replace those of ``options``.
 
     Raises
     ------
@@ -424,11 +415,8 @@ class DenseNetBC(nn.Module):
         compression: float = 0.5,
         drop_rate: float = 0.0,
         pushpull: Placement = "none",
-        alpha: float = 1.0,
-        scale: float = 2.0,
-        trainable_alpha: bool = False,
-        pull: str = "upsample",
-        pull_pooling: int | None = None,
+        options: PushPullOptions | None = None,
+        **option_fields: Any,
     ) -> None:
         super().__init__()
         _check_positive_int(depth, "depth")
@@ -445,7 +433,8 @@ class DenseNetBC(nn.Module):
         self.depth = depth
         self.growth_rate = growth_rate
         self.pushpull = pushpull
-        conv = _ConvFactory(alpha, scale, trainable_alpha, pull, pull_pooling)
+        self.options = PushPullOptions.resolve(options, **option_fields)
+        conv = _ConvFactory(self.options)
         layers_per_block = (depth - 4) // 6
         channels = 2 * growth_rate
         modules: OrderedDict[str, nn.Module] = OrderedDict()
@@ -511,7 +500,7 @@ ARCHITECTURES: dict[str, tuple[str, Callable[..., nn.Module], int]] = {
 
 def _check_arch(arch: str) -> None:
     if arch not in ARCHITECTURES:
-        raise ValueError(f"arch={arch!r} is not valid; expected one of {tuple(ARCHITECTURES)}")
+        raise ArgumentError("arch", arch, f"is not known; expected one of {tuple(ARCHITECTURES)}")
 
 
 def model_family(arch: str) -> str:
@@ -548,12 +537,8 @@ def build_model(
     pushpull: Placement = "none",
     num_classes: int = 10,
     in_channels: int | None = None,
-    alpha: float = 1.0,
-    scale: float = 2.0,
-    trainable_alpha: bool = False,
-    pull: str = "upsample",
-    pull_pooling: int | None = None,
-    **options: Any,
+    options: PushPullOptions | None = None,
+    **kwargs: Any,
 ) -> nn.Module:
     """Build one of the networks of [S20] by name.
 
@@ -569,18 +554,19 @@ def build_model(
         Number of output logits.
     in_channels : int or None
         Input channels; None takes the architecture's data set (1 for LeNet, 3 otherwise).
-    alpha, scale, trainable_alpha, pull, pull_pooling
-        Options of :class:`~v1pushpull.torch.layers.PushPullConv2d` (inhibition strength α,
-        upsampling factor s of the pull kernel, learned α, kind of pull kernel, pooling of an
-        inverted pull response).
-    **options
-        Further keyword arguments of the model class (``input_size`` for LeNet,
+    options : PushPullOptions or None
+        Options of the push-pull layers; None takes the defaults.
+    **kwargs
+        Fields of :class:`~v1pushpull.torch.layers.PushPullOptions` that replace those of
+        ``options`` (``alpha``, ``scale``, ``trainable_alpha``, ``pull``, ``pull_pooling``),
+        and further keyword arguments of the model class (``input_size`` for LeNet,
         ``drop_rate`` for DenseNet-BC).
 
     Returns
     -------
     torch.nn.Module
-        The freshly initialised model (seed torch first for reproducible weights).
+        The freshly initialised model (seed torch first for reproducible weights); its
+        ``options`` attribute holds the push-pull options.
 
     Raises
     ------
@@ -590,20 +576,17 @@ def build_model(
     Examples
     --------
     >>> from v1pushpull.torch.models import build_model
-    >>> model = build_model("resnet20", pushpull="first")
-    >>> tuple(model.state_dict()["conv1.push.weight"].shape)
-    (16, 3, 3, 3)
+    >>> model = build_model("resnet20", pushpull="first", alpha=0.5)
+    >>> tuple(model.state_dict()["conv1.push.weight"].shape), model.options.alpha
+    ((16, 3, 3, 3), 0.5)
     """
     _check_arch(arch)
     _, builder, default_channels = ARCHITECTURES[arch]
+    fields = {k: kwargs.pop(k) for k in _OPTION_FIELDS if k in kwargs}
     return builder(
         num_classes=num_classes,
         in_channels=default_channels if in_channels is None else in_channels,
         pushpull=pushpull,
-        alpha=alpha,
-        scale=scale,
-        trainable_alpha=trainable_alpha,
-        pull=pull,
-        pull_pooling=pull_pooling,
-        **options,
+        options=PushPullOptions.resolve(options, **fields),
+        **kwargs,
     )

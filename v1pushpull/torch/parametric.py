@@ -16,11 +16,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..kernels import bandwidth_to_sigma_ratio
+from .._backend import array_namespace
+from ..kernels import _gabor_stack, bandwidth_to_sigma_ratio
 from .bridge import color_weights
-from .layers import PushPullConv2d
+from .layers import InvertedPushPullConv2d, PushPullConv2d
 
-__all__ = ["GaborPushPullConv2d"]
+__all__ = ["GaborInvertedPushPullConv2d", "GaborPushPullConv2d"]
 
 _SHAPE_ARGUMENTS = ("out_channels", "groups")
 
@@ -32,68 +33,8 @@ def _vector(values: Any, name: str) -> np.ndarray:
     return array
 
 
-class GaborPushPullConv2d(PushPullConv2d):
-    """:class:`PushPullConv2d` with parametric Gabor push kernels.
-
-    Output channel ``k`` has the push kernel
-
-    .. math::
-
-        W[k, c] = w_{kc}\\,N\\big[\\exp(-(x'^2 + \\gamma_k^2 y'^2)/(2\\sigma_k^2))
-                  \\cos(2\\pi x'/\\lambda_k + \\varphi_k)\\big],
-
-    ``x' = x cos θ_k + y sin θ_k``, ``y' = −x sin θ_k + y cos θ_k`` (px, origin at the kernel
-    centre), the Gabor function of :func:`v1pushpull.gabor_kernel`, with ``N`` its
-    normalisation. The learnable parameters are the vectors ``wavelength`` (λ, px),
-    ``orientation`` (θ, rad), ``phase`` (φ, rad), ``sigma`` (σ, px), ``aspect_ratio`` (γ), all
-    of shape ``(out_channels,)``, and ``channel_weights`` ``w`` of shape
-    ``(out_channels, in_channels)``. The kernels are rebuilt on every forward pass; the inner
-    ``push`` convolution keeps stride, padding and bias but holds no weight
-    (``push.weight is None``), so initialisation loops over ``nn.Conv2d`` modules must skip it.
-
-    Parameters
-    ----------
-    in_channels : int
-        Input channels ``C``.
-    kernel_size : int
-        Odd side of the kernels (px).
-    wavelengths, orientations, phases : float or sequence of float
-        Initial λ (px), θ (rad) and φ (rad); the channels are their Cartesian product, λ
-        slowest and φ fastest, as in :func:`v1pushpull.gabor_bank`.
-    bandwidth : float
-        Initial bandwidth (octaves) that sets σ = λ·ratio(bandwidth), unless ``sigma``.
-    aspect_ratio : float
-        Initial γ.
-    sigma : float, optional
-        Initial σ (px) for every channel, instead of ``bandwidth``.
-    normalization : {"zero_mean", "none"}
-        ``"zero_mean"`` removes each kernel's mean (no response to a uniform field);
-        ``"none"`` keeps the formula as is.
-    color : {"replicate", "luminance"}
-        Initial ``channel_weights`` (:func:`v1pushpull.torch.color_weights`).
-    stride, padding :
-        As in :class:`PushPullConv2d` (default padding ``kernel_size // 2``).
-    device, dtype :
-        Where the parameters live.
-    **layer_kwargs :
-        Push-pull options: ``alpha``, ``scale``, ``trainable_alpha``, ``pull``,
-        ``pull_pooling``, ``dilation``, ``bias``, ``padding_mode``.
-
-    Raises
-    ------
-    ValueError
-        For a non-positive λ, σ or γ, an even or non-int ``kernel_size``, an unknown
-        normalisation or colour mode, or shape arguments in ``layer_kwargs``.
-
-    Examples
-    --------
-    >>> import numpy as np, torch
-    >>> layer = GaborPushPullConv2d(3, 7, wavelengths=4.0, orientations=np.arange(4) * np.pi / 4)
-    >>> layer(torch.rand(1, 3, 16, 16)).shape
-    torch.Size([1, 4, 16, 16])
-    >>> sorted(name for name, _ in layer.named_parameters())[:3]
-    ['aspect_ratio', 'channel_weights', 'orientation']
-    """
+class _GaborPushKernels:
+    """Push kernels generated from learnable Gabor parameters (mixed into a push-pull layer)."""
 
     def __init__(
         self,
@@ -167,31 +108,103 @@ class GaborPushPullConv2d(PushPullConv2d):
         self.sigma = parameter(sigmas)
         self.aspect_ratio = parameter(np.full(n_kernels, float(aspect_ratio)))
         self.channel_weights = parameter(np.tile(color_weights(color, in_channels), (n_kernels, 1)))
-        coordinates = torch.arange(kernel_size, **factory) - kernel_size // 2
-        self.register_buffer("_coordinates", coordinates, persistent=False)
+        self._kernel_size = kernel_size
 
     def gabor_kernels(self) -> torch.Tensor:
-        """The 2-D Gabor kernels of the current parameters, shape ``(out_channels, h, h)``."""
-        y = self._coordinates.view(1, -1, 1)
-        x = self._coordinates.view(1, 1, -1)
-        theta = self.orientation.view(-1, 1, 1)
-        cos, sin = torch.cos(theta), torch.sin(theta)
-        x_rot = x * cos + y * sin
-        y_rot = -x * sin + y * cos
-        sigma = self.sigma.view(-1, 1, 1)
-        gamma = self.aspect_ratio.view(-1, 1, 1)
-        envelope = torch.exp(-(x_rot**2 + gamma**2 * y_rot**2) / (2 * sigma**2))
-        carrier = torch.cos(
-            2 * math.pi * x_rot / self.wavelength.view(-1, 1, 1) + self.phase.view(-1, 1, 1)
+        """The 2-D Gabor kernels of the current parameters, shape ``(out_channels, h, h)``.
+
+        The core's Gabor formula (:func:`v1pushpull.gabor_kernel`) in the torch namespace, so
+        autograd reaches every parameter.
+        """
+        xp = array_namespace(self.wavelength)
+        return _gabor_stack(
+            self.wavelength,
+            self.orientation,
+            self.phase,
+            self.sigma,
+            self.aspect_ratio,
+            self._kernel_size,
+            self.normalization,
+            xp,
+            self.wavelength.device,
+            self.wavelength.dtype,
         )
-        kernels = envelope * carrier
-        if self.normalization == "zero_mean":
-            kernels = kernels - kernels.mean(dim=(-2, -1), keepdim=True)
-        return kernels
 
     def push_weight(self) -> torch.Tensor:
         """Push kernels ``channel_weights[k, c] · gabor_kernels()[k]``, generated now."""
         return self.channel_weights[:, :, None, None] * self.gabor_kernels()[:, None]
 
     def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, gabor={self.normalization!r}"
+        return f"{super().extra_repr()}, gabor={self.normalization!r}"  # type: ignore[misc]
+
+
+class GaborInvertedPushPullConv2d(_GaborPushKernels, InvertedPushPullConv2d):
+    """:class:`InvertedPushPullConv2d` [B24] with the parametric Gabor push kernels of
+    :class:`GaborPushPullConv2d` (which builds it when given ``pull="inverted"``)."""
+
+
+class GaborPushPullConv2d(_GaborPushKernels, PushPullConv2d):
+    """:class:`PushPullConv2d` with parametric Gabor push kernels.
+
+    Output channel ``k`` has the push kernel
+
+    .. math::
+
+        W[k, c] = w_{kc}\\,N\\big[\\exp(-(x'^2 + \\gamma_k^2 y'^2)/(2\\sigma_k^2))
+                  \\cos(2\\pi x'/\\lambda_k + \\varphi_k)\\big],
+
+    ``x' = x cos θ_k + y sin θ_k``, ``y' = −x sin θ_k + y cos θ_k`` (px, origin at the kernel
+    centre), the Gabor function of :func:`v1pushpull.gabor_kernel`, with ``N`` its
+    normalisation. The learnable parameters are the vectors ``wavelength`` (λ, px),
+    ``orientation`` (θ, rad), ``phase`` (φ, rad), ``sigma`` (σ, px), ``aspect_ratio`` (γ), all
+    of shape ``(out_channels,)``, and ``channel_weights`` ``w`` of shape
+    ``(out_channels, in_channels)``. The kernels are rebuilt on every forward pass; the inner
+    ``push`` convolution keeps stride, padding and bias but holds no weight
+    (``push.weight is None``), so initialisation loops over ``nn.Conv2d`` modules must skip it.
+
+    Parameters
+    ----------
+    in_channels : int
+        Input channels ``C``.
+    kernel_size : int
+        Odd side of the kernels (px).
+    wavelengths, orientations, phases : float or sequence of float
+        Initial λ (px), θ (rad) and φ (rad); the channels are their Cartesian product, λ
+        slowest and φ fastest, as in :func:`v1pushpull.gabor_bank`.
+    bandwidth : float
+        Initial bandwidth (octaves) that sets σ = λ·ratio(bandwidth), unless ``sigma``.
+    aspect_ratio : float
+        Initial γ.
+    sigma : float, optional
+        Initial σ (px) for every channel, instead of ``bandwidth``.
+    normalization : {"zero_mean", "none"}
+        ``"zero_mean"`` removes each kernel's mean (no response to a uniform field);
+        ``"none"`` keeps the formula as is.
+    color : {"replicate", "luminance"}
+        Initial ``channel_weights`` (:func:`v1pushpull.torch.color_weights`).
+    stride, padding :
+        As in :class:`PushPullConv2d` (default padding ``kernel_size // 2``).
+    device, dtype :
+        Where the parameters live.
+    **layer_kwargs :
+        Push-pull options: ``alpha``, ``scale``, ``trainable_alpha``, ``pull``,
+        ``pull_pooling``, ``dilation``, ``bias``, ``padding_mode``; ``pull="inverted"`` builds
+        a :class:`GaborInvertedPushPullConv2d`.
+
+    Raises
+    ------
+    ValueError
+        For a non-positive λ, σ or γ, an even or non-int ``kernel_size``, an unknown
+        normalisation or colour mode, or shape arguments in ``layer_kwargs``.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> layer = GaborPushPullConv2d(3, 7, wavelengths=4.0, orientations=np.arange(4) * np.pi / 4)
+    >>> layer(torch.rand(1, 3, 16, 16)).shape
+    torch.Size([1, 4, 16, 16])
+    >>> sorted(name for name, _ in layer.named_parameters())[:3]
+    ['aspect_ratio', 'channel_weights', 'orientation']
+    """
+
+    _inverted_class = GaborInvertedPushPullConv2d

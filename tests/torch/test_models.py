@@ -20,7 +20,8 @@ from v1pushpull.torch.models import (  # noqa: E402
     model_family,
 )
 
-CHECKPOINTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "s20-checkpoints"
+# tests/torch/ is one level deeper than tests/: the repository is parents[2], /work parents[3]
+CHECKPOINTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "s20-checkpoints"
 # CIFAR-10 normalisation the released models were trained with [S20]
 CIFAR_MEAN = np.array([125.3, 123.0, 113.9]) / 255
 CIFAR_STD = np.array([63.0, 62.1, 66.7]) / 255

@@ -19,7 +19,8 @@ from v1pushpull.torch import (  # noqa: E402
     replace_first_conv,
 )
 
-CHECKPOINTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "s20-checkpoints"
+# tests/torch/ is one level deeper than tests/: the repository is parents[2], /work parents[3]
+CHECKPOINTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "s20-checkpoints"
 DEVICES = [
     "cpu",
     pytest.param(
