@@ -27,7 +27,7 @@ import numpy as np
 
 from . import datasets
 from ._errors import ArgumentError
-from .datasets import CIFAR10C_CORRUPTIONS
+from .corruptions import CIFAR10C_CORRUPTIONS
 from .robustness import MNIST_PROTOCOL
 
 __all__ = ["CIFAR10_MEAN", "CIFAR10_STD", "DATASETS", "DataSet", "get_dataset"]

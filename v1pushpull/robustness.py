@@ -39,7 +39,7 @@ import numpy as np
 import xarray as xr
 
 from ._errors import ArgumentError
-from .datasets import CIFAR10C_CORRUPTIONS
+from .corruptions import CIFAR10C_CORRUPTIONS
 
 __all__ = [
     "ALEXNET_ERRORS",

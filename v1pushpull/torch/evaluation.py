@@ -284,7 +284,8 @@ def _with_cifar_metrics(results: xr.Dataset, levels: Mapping[str, Sequence[float
         },
         coords={"corruption": results["corruption"].values, "severity": [1, 2, 3, 4, 5]},
     )
-    metrics = robustness_metrics(by_severity)
+    # the user chose the corruptions to evaluate; a subset is recorded in the attrs
+    metrics = robustness_metrics(by_severity, corruption_subset=True)
     return results.merge(metrics.drop_vars("clean_error"), compat="override")
 
 
