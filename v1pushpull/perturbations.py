@@ -432,6 +432,17 @@ def _check_level(level: Any, perturbation: str) -> int:
     return int(level)
 
 
+# The frame makers by perturbation (the noise ones and the affine ones take more arguments).
+_FRAMES_WITH_DRAWS = {"snow": _snow_frames, "spatter": _spatter_frames}
+_DETERMINISTIC_FRAMES = {
+    "motion_blur": _motion_blur_frames,
+    "zoom_blur": _zoom_blur_frames,
+    "brightness": _brightness_frames,
+    "tilt": _tilt_frames,
+    "gaussian_blur": _gaussian_blur_frames,
+}
+
+
 def perturbation_sequence(
     images: Any,
     perturbation: str,
@@ -502,20 +513,10 @@ def perturbation_sequence(
     b = _Batch.from_float(x)
     if perturbation in NOISE_PERTURBATIONS:
         frames = _noise_frames(b, perturbation, level, rng)
-    elif perturbation == "motion_blur":
-        frames = _motion_blur_frames(b)
-    elif perturbation == "zoom_blur":
-        frames = _zoom_blur_frames(b)
-    elif perturbation == "snow":
-        frames = _snow_frames(b, rng)
-    elif perturbation == "brightness":
-        frames = _brightness_frames(b)
-    elif perturbation == "tilt":
-        frames = _tilt_frames(b)
-    elif perturbation == "gaussian_blur":
-        frames = _gaussian_blur_frames(b)
-    elif perturbation == "spatter":
-        frames = _spatter_frames(b, rng)
+    elif perturbation in _FRAMES_WITH_DRAWS:
+        frames = _FRAMES_WITH_DRAWS[perturbation](b, rng)
+    elif perturbation in _DETERMINISTIC_FRAMES:
+        frames = _DETERMINISTIC_FRAMES[perturbation](b)
     else:
         frames = _affine_frames(b, perturbation)
     table = (np.arange(256) / 255.0).astype(dtype)
