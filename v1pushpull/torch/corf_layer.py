@@ -88,7 +88,6 @@ CORF_PARAMETERS: tuple[str, ...] = ("inhibition_strength", "weight_sigma", "dog_
 
 _DOG_RATIO = 0.5  # centre σ / surround σ of the LGN cells, as in the core's dog_kernel
 _DOG_TRUNCATE = 3.0  # corrected DoG support: radius int(3σ + 0.5), as dog_kernel
-_SNAP_DECIMALS = 9  # positions snapped to 1e-9 px before an integer shift, as in the core
 _RELEASED_RHO_DECIMALS = 3  # the released code rounds ρ to 3 decimals for maps and weights
 _MIN_SIGMA = 0.1  # px: smallest DoG σ and weight σ̂ the layer uses (a documented clamp)
 
@@ -103,16 +102,37 @@ def _integer_shifts(
     the subunit's blurred map at (i + dy, j + dx).
 
     corrected: the core's :meth:`SubunitSet.shifts` (rounded half away from zero). released:
-    ``fix()`` of the position on ρ rounded to 3 decimals (truncated toward zero); angles in
-    this library's frame, y downwards (the released code reads ``map(i − fix(ρ sin φ_m), j +
-    fix(ρ cos φ_m))`` with y upwards and ``φ_m = −φ``, the same pixel).
+    as the released ``getResponse`` computes them, in its own frame (y up, angles
+    ``(π − a) mod 2π``): ``fix`` (toward zero) of ``ρ cos(φ_m + θ_m)`` and ``ρ sin(φ_m + θ_m)``
+    with ρ rounded to 3 decimals; it reads ``map(i − fix(ρ sin), j + fix(ρ cos))``.
     """
     if convention == "corrected":
         return units.shifts(theta)
-    angle = units.phis[None, :] + theta[:, None]
-    x = np.round(rhos * np.cos(angle), _SNAP_DECIMALS)
-    y = np.round(rhos * np.sin(angle), _SNAP_DECIMALS)
-    return np.trunc(x).astype(np.int64), np.trunc(y).astype(np.int64)
+    angle = np.mod(
+        _released_angles(units.phis)[None, :] + _released_angles(theta)[:, None], 2 * np.pi
+    )
+    dx = np.fix(rhos[None, :] * np.cos(angle)).astype(np.int64)
+    dy = -np.fix(rhos[None, :] * np.sin(angle)).astype(np.int64)
+    return dx, dy
+
+
+def _released_angles(angles: np.ndarray) -> np.ndarray:
+    """This library's angles as the released code's: ``(π − a) mod 2π`` (its own inverse)."""
+    return np.mod(np.pi - np.asarray(angles, dtype=np.float64), 2.0 * np.pi)
+
+
+def _lgn_floor(images: torch.Tensor, convention: str) -> torch.Tensor | float:
+    """The rectification threshold τ: LGN values ≤ τ are 0.
+
+    corrected: ``64·eps·max|I|`` per image, the rounding level of the DoG, so that the sign
+    of rounding noise in uniform regions never decides a response (as the core). released:
+    0, as the released code (and the core's released convention): there, in uniform regions,
+    the response depends on rounding noise (see ``shared/data/corf-reference/README.md``).
+    """
+    if convention == "released":
+        return 0.0
+    scale = images.abs().amax(dim=(-2, -1), keepdim=True)
+    return _FLOOR_EPS * torch.finfo(images.dtype).eps * scale
 
 
 def _effective_rhos(units: SubunitSet, convention: str) -> np.ndarray:
@@ -337,13 +357,15 @@ class CORFConv2d(nn.Module):
         pull (3 decimals) / 3.
     blur_sigma0, blur_alpha : float
         Blur growth: radius ``round((σ₀ + αρ)/2)`` px, std radius/3 (default 2 and 0.9).
-    padding : {"reflect", "symmetric", "constant", "wrap"}
-        Image extension of the corrected convention (default ``"reflect"``, the core's).
+    padding : {"reflect", "symmetric", "constant", "wrap"}, optional
+        How images are extended (default ``"reflect"`` in the corrected convention,
+        ``"symmetric"``, the released ``padarray``, in the released one), as the core.
     convention : {"corrected", "released"}
         See the module notes.
     border : int, optional
-        Released convention: width R (px) of its symmetric padding, ``params.radius`` (default
-        ``round(max ρ + (2 + 0.9·max ρ)/2)`` over the push subunits).
+        Released convention: width R (px) of its padding, ``params.radius`` (default
+        ``round(max ρ + (σ₀ + α·max ρ)/2)`` over the push subunits; :meth:`from_cell` takes the
+        cell's ``model_radius``, which uses the ρ list).
     color : {"per_channel", "replicate", "luminance"}
         How input channels become images (see above; default ``"per_channel"``).
     trainable : bool or collection of str
@@ -408,7 +430,7 @@ class CORFConv2d(nn.Module):
         weight_sigma: float | None = None,
         blur_sigma0: float = 2.0,
         blur_alpha: float = 0.9,
-        padding: str = "reflect",
+        padding: str | None = None,
         convention: Convention = "corrected",
         border: int | None = None,
         color: str = "per_channel",
@@ -424,6 +446,8 @@ class CORFConv2d(nn.Module):
             raise ValueError(f"in_channels must be a positive int, got {in_channels!r}")
         if convention not in CORF_CONVENTIONS:
             raise ValueError(f"convention must be one of {CORF_CONVENTIONS}, got {convention!r}")
+        if padding is None:
+            padding = "symmetric" if convention == "released" else "reflect"
         if padding not in PADDING_MODES:
             raise ValueError(f"padding must be one of {PADDING_MODES}, got {padding!r}")
         if color not in COLOR_MODES:
@@ -443,7 +467,7 @@ class CORFConv2d(nn.Module):
         cells = [push] if pull is None else [push, pull]
         max_rho = float(push.rhos.max())
         if border is None:
-            border = int(_round_shift(np.array([max_rho + (2.0 + 0.9 * max_rho) / 2.0]))[0])
+            border = int(_round_shift(np.array([max_rho + (sigma0 + alpha * max_rho) / 2.0]))[0])
         elif isinstance(border, bool) or not isinstance(border, int) or border < 0:
             raise ValueError(f"border must be an int >= 0 (px), got {border!r}")
 
@@ -483,6 +507,7 @@ class CORFConv2d(nn.Module):
             subunit_maps.append(indices)
             subunit_shifts.append((dx, dy))
         self._maps = tuple(maps)
+        self._blur_taps = {spec.radius: tuple(_gaussian_taps(spec.radius)) for spec in maps}
         self._plans = []
         for c, units in enumerate(cells):
             dx, dy = subunit_shifts[c]
@@ -600,25 +625,25 @@ class CORFConv2d(nn.Module):
                 )
             push_cell, pull = cell.push, cell.pull.subunit_set
             strength = float(cell.inhibition_strength)
+            # the pull keeps the push's σ̂ (corrected) or holds the released shared one
+            weight_sigma = pull.weight_sigma
         elif isinstance(cell, CORFCell):
             push_cell, pull, strength = cell, None, 0.0
+            weight_sigma = cell.subunit_set.weight_sigma
         else:
             raise TypeError(
                 f"cell must be a CORFCell or a PushPullCell of a CORFCell, got "
                 f"{type(cell).__name__}"
             )
         convention = getattr(push_cell, "convention", "corrected")
-        border = None
-        if convention == "released":
-            radii = push_cell.radii if push_cell.subunits is None else push_cell.subunit_set.rhos
-            max_rho = float(np.max(radii))
-            border = int(_round_shift(np.array([max_rho + (2.0 + 0.9 * max_rho) / 2.0]))[0])
+        border = getattr(push_cell, "model_radius", None) if convention == "released" else None
         return cls(
             push_cell.subunit_set,
             in_channels,
             orientations,
             pull=pull,
             inhibition_strength=strength,
+            weight_sigma=weight_sigma,
             blur_sigma0=push_cell.blur_sigma0,
             blur_alpha=push_cell.blur_alpha,
             padding=push_cell.padding,
@@ -651,11 +676,10 @@ class CORFConv2d(nn.Module):
         corrected: the image is padded by the cell's mode wide enough that every read stays
         inside; released: padded symmetrically by R, and later reads beyond that are zeros.
         """
-        scale = images.abs().amax(dim=(-2, -1), keepdim=True)
-        floor = _FLOOR_EPS * torch.finfo(images.dtype).eps * scale
+        floor = _lgn_floor(images, self.convention)
         sigmas = self.dog_sigma.to(images.dtype).clamp(min=_MIN_SIGMA)
         if self.convention == "released":
-            padded = _pad(images, self.border, "symmetric")
+            padded = _pad(images, self.border, self.padding)
             linears = [_dog_released(padded, sigmas[i]) for i in range(len(self._dog_radii))]
             offset = self.border
         else:
@@ -684,7 +708,7 @@ class CORFConv2d(nn.Module):
     ) -> torch.Tensor:
         """The blurred map of ``spec`` on [−reach, H + reach)², image pixel 0 at ``reach``."""
         radius, reach = spec.radius, spec.reach
-        taps = torch.as_tensor(_gaussian_taps(radius), dtype=lgn.dtype, device=lgn.device)
+        taps = torch.tensor(self._blur_taps[radius], dtype=lgn.dtype, device=lgn.device)
         size = 2 * radius + 1
         if self.convention == "released":
             # zero-filled beyond the padded image, for the blur (conv2 'same') and the shift
@@ -732,11 +756,11 @@ class CORFConv2d(nn.Module):
         batch, _, height, width = x.shape
         images = self._images(x)
         lgn, offset = self._lgn(images)
-        blurred = [
-            self._blurred(lgn[spec.sigma_index][spec.polarity], offset, spec, height, width)
-            for spec in self._maps
-        ]
-        del lgn
+        blurred = []
+        for spec in self._maps:
+            source = lgn[spec.sigma_index][spec.polarity]
+            blurred.append(self._blurred(source, offset, spec, height, width))
+        lgn.clear()  # the LGN maps are not needed any more
         push = self._cell_responses(0, blurred, x.dtype, height, width)
         if self._n_cells == 1:
             out = push
