@@ -8,8 +8,10 @@ Competitors, per input shape, 16 orientations (16 output channels; RGB inputs ar
 luminance first, ``color="luminance"``), float32:
 
 - ``corf layer`` / ``push-pull corf layer``: :class:`v1pushpull.torch.corf_layer.CORFConv2d`
-  of ``CORFCell()`` / ``PushPullCell(CORFCell())`` (σ = 2.2 px, corrected convention),
-  forward + backward (gradients of every parameter; the image needs none);
+  of a ``CORFCell`` / ``PushPullCell`` of it (corrected convention), forward + backward
+  (gradients of every parameter; the image needs none). 224 px images: the default cell
+  (σ = 2.2 px, support 49 px with its pull); 32 px images: σ = 1 px with the first three radii
+  of its ρ list, ρ ≤ 6.98 px (support 23 px; the full list needs 39 px);
 - ``core CORFCell`` / ``core PushPullCell``: the core's ``response`` on NumPy, forward only
   (the core has no backward);
 - ``PushPullConv2d``: :class:`v1pushpull.torch.PushPullConv2d` with 16 output channels and
@@ -17,20 +19,18 @@ luminance first, ``color="luminance"``), float32:
 - ``nn.Conv2d``: a plain convolution of the same shape, forward + backward.
 
 Time: rounds interleaved, minimum over rounds (load from other processes inflates every
-competitor alike). Peak memory: each competitor runs once more in a fresh subprocess; on the
-CPU the peak is the rise of the process's maximum resident set size during that one step
-(``resource.getrusage``), on CUDA ``torch.cuda.max_memory_allocated`` above the inputs.
+competitor alike). Peak memory: one more step per competitor, the memory allocated during it
+above what existed before (the layer's parameters and the input excluded): CPU torch, the torch
+profiler's allocation record; the NumPy core, :mod:`tracemalloc`; CUDA,
+``torch.cuda.max_memory_allocated``.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import platform
-import subprocess
-import sys
 import time
+import tracemalloc
 
 SHAPES = [(128, 1, 32, 32), (16, 3, 224, 224)]
 COMPETITORS = [
@@ -43,6 +43,7 @@ COMPETITORS = [
 ]
 ORIENTATIONS = 16
 KERNEL = 11
+SMALL_RHO = (1.4135, 3.031, 6.9796)  # the first three radii of the σ = 1 px list
 
 
 def _make(name: str, shape: tuple[int, ...], device: str):
@@ -59,8 +60,9 @@ def _make(name: str, shape: tuple[int, ...], device: str):
     x = torch.rand(shape, generator=generator).to(device)
     theta = np.arange(ORIENTATIONS) * 2 * np.pi / ORIENTATIONS
     color = "luminance" if channels == 3 else "per_channel"
+    push = CORFCell() if shape[-1] >= 64 else CORFCell(sigma=1.0, rho=SMALL_RHO)
     if name.startswith("core"):
-        cell = CORFCell() if name == "core CORFCell" else PushPullCell(CORFCell())
+        cell = push if name == "core CORFCell" else PushPullCell(push)
         luma = np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
         images = x.cpu().numpy()
         images = (images * luma[None, :, None, None]).sum(1) if channels == 3 else images[:, 0]
@@ -70,7 +72,7 @@ def _make(name: str, shape: tuple[int, ...], device: str):
 
         return step
     if name.endswith("corf layer"):
-        cell = CORFCell() if name == "corf layer" else PushPullCell(CORFCell())
+        cell = push if name == "corf layer" else PushPullCell(push)
         layer = CORFConv2d.from_cell(cell, channels, theta, color=color, device=device)
     elif name == "PushPullConv2d":
         layer = PushPullConv2d(channels, ORIENTATIONS, KERNEL, padding=KERNEL // 2).to(device)
@@ -92,26 +94,21 @@ def _sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def _peak_memory(name: str, shape: tuple[int, ...], device: str, threads: int) -> float:
-    """Peak extra memory (MiB) of one step, measured in a fresh process."""
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    code = (
-        f"import json, sys; sys.path.insert(0, {root!r}); import benchmarks.corf_layer as b; "
-        f"print(json.dumps(b._measure_peak({name!r}, {tuple(shape)!r}, {device!r}, {threads})))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    return float(json.loads(result.stdout.strip().splitlines()[-1]))
+def _peak_memory(name: str, step, device: str) -> float:
+    """Peak memory (MiB) allocated during one step, above what existed before it.
 
-
-def _measure_peak(name: str, shape: tuple[int, ...], device: str, threads: int) -> float:
-    import resource
-
+    CUDA: ``torch.cuda.max_memory_allocated``. CPU, torch: the running sum of the allocations
+    and frees that the torch profiler records (``profile_memory=True``). CPU, the NumPy core:
+    :mod:`tracemalloc`, which NumPy reports its buffers to.
+    """
     import torch
 
-    torch.set_num_threads(threads)
-    step = _make(name, shape, device)
+    if name.startswith("core"):
+        tracemalloc.start()
+        step()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return peak / 2**20
     if device == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -119,10 +116,22 @@ def _measure_peak(name: str, shape: tuple[int, ...], device: str, threads: int) 
         step()
         torch.cuda.synchronize()
         return (torch.cuda.max_memory_allocated() - base) / 2**20
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    step()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return (after - before) / 1024.0  # ru_maxrss is in KiB on Linux
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        step()
+    changes = []
+    for event in prof.events():
+        # "[memory]" events are allocations and frees outside an op; an op's own are its
+        # self usage
+        change = event.cpu_memory_usage if event.name == "[memory]" else event.self_cpu_memory_usage
+        if change:
+            changes.append((event.time_range.start, change))
+    running = peak = 0
+    for _, change in sorted(changes):
+        running += change
+        peak = max(peak, running)
+    return peak / 2**20
 
 
 def run(rounds: int, quick: bool, device: str, threads: int) -> list[dict]:
@@ -143,6 +152,7 @@ def run(rounds: int, quick: bool, device: str, threads: int) -> list[dict]:
                 step()
                 _sync(device)
                 times[name].append(time.perf_counter() - start)
+        peaks = {name: _peak_memory(name, step, device) for name, step in steps.items()}
         del steps
         for name in COMPETITORS:
             rows.append(
@@ -150,7 +160,7 @@ def run(rounds: int, quick: bool, device: str, threads: int) -> list[dict]:
                     "shape": shape,
                     "name": name,
                     "seconds": min(times[name]),
-                    "peak_mib": _peak_memory(name, shape, device, threads),
+                    "peak_mib": peaks[name],
                 }
             )
     return rows
@@ -159,7 +169,7 @@ def run(rounds: int, quick: bool, device: str, threads: int) -> list[dict]:
 def table(rows: list[dict]) -> str:
     lines = [
         "| input (B, C, H, W) | competitor | pass | time (s) | × push-pull corf layer "
-        "| peak extra memory (MiB) |",
+        "| peak memory (MiB) |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:

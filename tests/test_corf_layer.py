@@ -192,6 +192,67 @@ def test_gradcheck_float64(kind, convention):
     )
 
 
+def _axis_units() -> SubunitSet:
+    """Subunits on the x axis: at orientations k·π/2 every pull position is a whole px."""
+    units = (
+        Subunit("on", 1.0, 2.0, 0.0),
+        Subunit("off", 1.0, 2.0, math.pi),
+        Subunit("on", 1.0, 1.0, math.pi / 2),
+    )
+    return SubunitSet(units, 2.0)
+
+
+def test_learnable_pull_shift_at_whole_pixels_equals_the_frozen_layer():
+    """Bilinear reads at integer positions are the integer shifts of the frozen cell."""
+    units = _axis_units()
+    theta = np.arange(4) * np.pi / 2
+    frozen = CORFConv2d(units, 1, theta, pull=units.pull(2.0), dtype=torch.float64)
+    learning = CORFConv2d(
+        units, 1, theta, pull=units.pull(2.0), pull_shift=2.0, learn_pull_shift=True,
+        dtype=torch.float64,
+    )  # fmt: skip
+    x = torch.rand(2, 1, 20, 20, dtype=torch.float64)
+    torch.testing.assert_close(learning(x), frozen(x), rtol=0, atol=1e-12)
+    assert learning.pull_shift.requires_grad and frozen.pull_shift is None
+
+
+def test_gradcheck_learnable_pull_shift():
+    """β learns through sub-pixel (bilinear) reads: float64 gradcheck for β, the input and
+    every other parameter, at a β (1.3 px) where no read sits on a whole pixel (there the
+    read has a kink in β and the gradient is the one-sided one, from above)."""
+    beta = 1.3
+    units = _axis_units()
+    layer = CORFConv2d(
+        units, 1, [0.0, 0.7, 2.0], pull=units.pull(beta), pull_shift=beta,
+        learn_pull_shift=True, dtype=torch.float64,
+    )  # fmt: skip
+    names = [name for name, p in layer.named_parameters()]
+    assert "pull_shift" in names
+    x = torch.rand(1, 1, 14, 14, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    inputs = (
+        x.requires_grad_(True),
+        *(getattr(layer, n).detach().clone().requires_grad_(True) for n in names),
+    )
+
+    def functional(image, *values):
+        return torch.func.functional_call(layer, dict(zip(names, values, strict=True)), (image,))
+
+    assert torch.autograd.gradcheck(
+        functional, inputs, eps=1e-6, atol=1e-6, rtol=1e-4, fast_mode=True
+    )
+
+
+def test_learnable_pull_shift_from_cell_and_zero_gradients():
+    cell = PushPullCell(CORFCell(sigma=1.0, rho=(1.4135, 3.031)), pull_shift=1.5)
+    layer = CORFConv2d.from_cell(cell, orientations=4, learn_pull_shift=True)
+    assert float(layer.pull_shift.detach()) == 1.5 and layer.max_pull_shift == 3.0
+    x = torch.full((1, 1, 20, 20), 0.5, requires_grad=True)
+    layer(x).sum().backward()
+    assert float(layer.pull_shift.grad) == 0.0 and float(x.grad.abs().max()) == 0.0
+    with pytest.raises(ValueError, match="learn_pull_shift=True needs"):
+        CORFConv2d(cell.push.subunit_set, learn_pull_shift=True)
+
+
 def _edge(size: int = 24) -> torch.Tensor:
     x = torch.zeros(1, 1, size, size, dtype=torch.float64)
     x[..., size // 2 :] = 1.0

@@ -182,6 +182,30 @@ def _gaussian_1d(coordinates: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor
     return taps / taps.sum()
 
 
+def _banded(taps: torch.Tensor, n_in: int) -> torch.Tensor:
+    """The 'valid' correlation with ``taps`` along an axis of ``n_in`` px as a matrix
+    ``(n_in − k + 1, n_in)``, ``M[i, i + a] = taps[a]``.
+
+    Filtering is done as matrix products ``M_rows @ X @ M_colsᵀ``: a plain sum of products
+    (no FFT or Winograd transform, on any device), so a sum of non-negative terms is exactly 0
+    only where every term is, and the backward pass is two more matrix products.
+    """
+    size = taps.shape[-1]
+    n_out = n_in - size + 1
+    index = torch.arange(n_out, device=taps.device)[:, None] + torch.arange(
+        size, device=taps.device
+    )
+    zeros = taps.new_zeros((n_out, n_in))
+    return zeros.scatter(1, index, taps.expand(n_out, size))
+
+
+def _separable(x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
+    """'valid' correlation of (N, H, W) with ``taps`` along both axes (see :func:`_banded`)."""
+    rows = _banded(taps, x.shape[-2])
+    cols = rows if x.shape[-1] == x.shape[-2] else _banded(taps, x.shape[-1])
+    return rows @ x @ cols.transpose(0, 1)
+
+
 def _dog_corrected(padded: torch.Tensor, sigma: torch.Tensor, radius: int) -> torch.Tensor:
     """``(G(σ/2) − G(σ)) ⋆ padded``, 'valid' part, as the core's ``dog_kernel`` (each 2-D
     Gaussian normalised on its (2·radius+1)² grid is the outer product of normalised 1-D
@@ -192,11 +216,8 @@ def _dog_corrected(padded: torch.Tensor, sigma: torch.Tensor, radius: int) -> to
     """
     padded = padded - padded.mean(dim=(-2, -1), keepdim=True)
     offsets = torch.arange(-radius, radius + 1, device=padded.device, dtype=padded.dtype)
-    taps = torch.stack([_gaussian_1d(offsets, _DOG_RATIO * sigma), _gaussian_1d(offsets, sigma)])
-    size = 2 * radius + 1
-    both = F.conv2d(padded[:, None], taps.view(2, 1, size, 1))
-    both = F.conv2d(both, taps.view(2, 1, 1, size), groups=2)
-    return both[:, 0] - both[:, 1]
+    centre = _separable(padded, _gaussian_1d(offsets, _DOG_RATIO * sigma))
+    return centre - _separable(padded, _gaussian_1d(offsets, sigma))
 
 
 def _dog_released(padded: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -280,6 +301,94 @@ class _ShiftedGeometricMean(torch.autograd.Function):
             weight_grads.append((accumulated * torch.log(safe)).sum())
             map_grads.append(torch.where(positive, accumulated * (weights[m] / safe), 0.0))
         return (None, torch.stack(weight_grads), *map_grads)
+
+
+class _BilinearGeometricMean(torch.autograd.Function):
+    """As :class:`_ShiftedGeometricMean`, with sub-pixel reads: subunit k of orientation o
+    reads map m bilinearly at ``(row + f_row[k], col + f_col[k])``, ``0 ≤ f < 1``, and the
+    fractions receive gradients (the learnable pull shift β).
+
+    ``plan = (by_orientation, H, W)`` with ``by_orientation[o]`` listing ``(m, row, col, k)``.
+    The read ``v = Σ_corners c·B`` is recomputed in the backward pass; where ``v = 0`` the
+    response is 0 and every gradient is taken as 0, as in :class:`_ShiftedGeometricMean`.
+    """
+
+    @staticmethod
+    def _corners(blurred: torch.Tensor, row: int, col: int, height: int, width: int) -> tuple:
+        return (
+            blurred[:, row : row + height, col : col + width],
+            blurred[:, row : row + height, col + 1 : col + 1 + width],
+            blurred[:, row + 1 : row + 1 + height, col : col + width],
+            blurred[:, row + 1 : row + 1 + height, col + 1 : col + 1 + width],
+        )
+
+    @staticmethod
+    def forward(
+        ctx: Any,
+        plan: tuple,
+        weights: torch.Tensor,
+        row_fractions: torch.Tensor,
+        col_fractions: torch.Tensor,
+        *maps: torch.Tensor,
+    ) -> torch.Tensor:
+        by_orientation, height, width = plan
+        n = maps[0].shape[0]
+        out = maps[0].new_empty((n, len(by_orientation), height, width))
+        for o, entries in enumerate(by_orientation):
+            for position, (m, row, col, k) in enumerate(entries):
+                fy, fx = row_fractions[k], col_fractions[k]
+                a, b, c, d = _BilinearGeometricMean._corners(maps[m], row, col, height, width)
+                value = (1 - fy) * ((1 - fx) * a + fx * b) + fy * ((1 - fx) * c + fx * d)
+                weight = weights[m]
+                zero_value = torch.where(weight > 0, -math.inf, 0.0).to(value.dtype)
+                positive = value > 0
+                logged = torch.where(
+                    positive, weight * torch.log(torch.where(positive, value, 1.0)), zero_value
+                )
+                if position == 0:
+                    out[:, o].copy_(logged)
+                else:
+                    out[:, o].add_(logged)
+        out.exp_()
+        ctx.plan = plan
+        ctx.save_for_backward(out, weights, row_fractions, col_fractions, *maps)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple:
+        by_orientation, height, width = ctx.plan
+        out, weights, row_fractions, col_fractions, *maps = ctx.saved_tensors
+        scaled = grad * out
+        map_grads = [torch.zeros_like(m) for m in maps]
+        weight_grads = [weights.new_zeros(()) for _ in maps]
+        row_grads = [row_fractions.new_zeros(()) for _ in range(row_fractions.numel())]
+        col_grads = [col_fractions.new_zeros(()) for _ in range(col_fractions.numel())]
+        for o, entries in enumerate(by_orientation):
+            upstream = scaled[:, o]
+            for m, row, col, k in entries:
+                fy, fx = row_fractions[k], col_fractions[k]
+                a, b, c, d = _BilinearGeometricMean._corners(maps[m], row, col, height, width)
+                top, bottom = (1 - fx) * a + fx * b, (1 - fx) * c + fx * d
+                value = (1 - fy) * top + fy * bottom
+                positive = value > 0
+                safe = torch.where(positive, value, 1.0)
+                weight_grads[m] = weight_grads[m] + (upstream * torch.log(safe)).sum()
+                # ∂L/∂v = (∂L/∂r · r)·w / v, 0 where v = 0 (there r = 0)
+                dv = torch.where(positive, upstream * (weights[m] / safe), 0.0)
+                row_grads[k] = row_grads[k] + (dv * (bottom - top)).sum()
+                col_grads[k] = col_grads[k] + (dv * ((1 - fy) * (b - a) + fy * (d - c))).sum()
+                target = map_grads[m]
+                target[:, row : row + height, col : col + width] += dv * ((1 - fy) * (1 - fx))
+                target[:, row : row + height, col + 1 : col + 1 + width] += dv * ((1 - fy) * fx)
+                target[:, row + 1 : row + 1 + height, col : col + width] += dv * (fy * (1 - fx))
+                target[:, row + 1 : row + 1 + height, col + 1 : col + 1 + width] += dv * (fy * fx)
+        return (
+            None,
+            torch.stack(weight_grads),
+            torch.stack(row_grads),
+            torch.stack(col_grads),
+            *map_grads,
+        )
 
 
 # ---------------------------------------------------------------------------- the layer
@@ -371,6 +480,18 @@ class CORFConv2d(nn.Module):
     trainable : bool or collection of str
         Which of :data:`CORF_PARAMETERS` learn: ``True`` (default) all,
         ``False`` none, or a collection of names.
+    pull_shift : float, optional
+        β (px) by which ``pull`` was moved from ``push`` (:meth:`SubunitSet.pull`); needed
+        only with ``learn_pull_shift``.
+    learn_pull_shift : bool
+        Learn β (default False). The pull subunits then read their maps bilinearly at the
+        exact sub-pixel positions ``(x ± β, y)`` rotated by θ, and their weights follow
+        ``ρ(β)``, instead of at the integer shifts of the frozen cell (rounded or ``fix()``;
+        the released ρ rounding does not apply). The integer corners are found on the host
+        each forward pass, so this mode is not ``fullgraph``-compilable.
+    max_pull_shift : float, optional
+        Upper bound (px) of the learnable β, default 2·``pull_shift``: the pull maps are
+        stored wide enough for it.
     device, dtype :
         Where the parameters live (default CPU, float32). The computation follows the input's
         dtype (float32 or float64); other dtypes, and inputs under autocast, are computed in
@@ -382,6 +503,8 @@ class CORFConv2d(nn.Module):
         k per output channel, used as ``max(k, 0)`` (absent without ``pull``).
     weight_sigma : torch.nn.Parameter, shape ()
         σ̂ in px shared by push and pull, used as ``max(σ̂, 0.1)``. Initialised as above.
+    pull_shift : torch.nn.Parameter or None, shape ()
+        β in px with ``learn_pull_shift``, used as ``min(max(β, 0), max_pull_shift)``.
     dog_sigma : torch.nn.Parameter, shape (n_sigmas,)
         The surround σ (px) of each DoG of the subunits (centre σ/2), used as
         ``max(σ, 0.1)``; initialised from the subunits. The corrected DoG keeps the support
@@ -435,6 +558,9 @@ class CORFConv2d(nn.Module):
         border: int | None = None,
         color: str = "per_channel",
         trainable: bool | Collection[str] = True,
+        pull_shift: float | None = None,
+        learn_pull_shift: bool = False,
+        max_pull_shift: float | None = None,
         device: Any = None,
         dtype: torch.dtype | None = None,
     ) -> None:
@@ -465,6 +591,25 @@ class CORFConv2d(nn.Module):
             )
         weight_sigma = _positive_float(weight_sigma, "weight_sigma")
         cells = [push] if pull is None else [push, pull]
+        self.learn_pull_shift = bool(learn_pull_shift)
+        if self.learn_pull_shift:
+            if pull is None or pull_shift is None or len(pull) != len(push):
+                raise ValueError(
+                    "learn_pull_shift=True needs pull subunits derived from push (one per push "
+                    "subunit, as SubunitSet.pull gives) and their pull_shift β (px)"
+                )
+            beta = _positive_float(pull_shift, "pull_shift")
+            beta_max = 2.0 * beta if max_pull_shift is None else max_pull_shift
+            beta_max = _positive_float(beta_max, "max_pull_shift")
+            if beta_max < beta:
+                raise ValueError(
+                    f"max_pull_shift must be >= pull_shift={beta!r} px, got {max_pull_shift!r}"
+                )
+            x0 = np.round([u.x for u in push], 9)
+            y0 = np.round([u.y for u in push], 9)
+            sign = np.where(x0 < 0, -1.0, 1.0)
+            # the farthest a pull subunit can read, at β_max, in whole px (+1 for bilinear)
+            far = np.ceil(np.hypot(np.abs(x0) + beta_max, y0)).astype(int) + 1
         max_rho = float(push.rhos.max())
         if border is None:
             border = int(_round_shift(np.array([max_rho + (sigma0 + alpha * max_rho) / 2.0]))[0])
@@ -501,6 +646,8 @@ class CORFConv2d(nn.Module):
                     maps.append(_MapSpec(*key, radius=radius, reach=0))
                 m = map_index[key]
                 reach = int(max(np.abs(dx[:, j]).max(), np.abs(dy[:, j]).max()))
+                if c == 1 and self.learn_pull_shift:
+                    reach = int(far[j])
                 if reach > maps[m].reach:
                     maps[m] = replace(maps[m], reach=reach)
                 indices.append(m)
@@ -539,6 +686,24 @@ class CORFConv2d(nn.Module):
                 persistent=False,
             )
         self._n_cells = len(cells)
+        if self.learn_pull_shift:
+            pull_maps = self._plans[1][0]
+            local = {m: i for i, m in enumerate(pull_maps)}
+            self._pull_layout = tuple(
+                (local[m], maps[m].reach) for m in subunit_maps[1]
+            )  # per pull subunit: its map (local index) and that map's reach
+            for name, values in (("_pull_x0", x0), ("_pull_y0", y0), ("_pull_sign", sign)):
+                self.register_buffer(name, torch.as_tensor(values, **factory), persistent=False)
+            self.register_buffer(
+                "_cos", torch.as_tensor(np.cos(theta), **factory), persistent=False
+            )
+            self.register_buffer(
+                "_sin", torch.as_tensor(np.sin(theta), **factory), persistent=False
+            )
+            self.max_pull_shift = beta_max
+            self.pull_shift = nn.Parameter(torch.tensor(beta, **factory))
+        else:
+            self.pull_shift = None
 
         self.weight_sigma = nn.Parameter(
             torch.tensor(weight_sigma, **factory), requires_grad="weight_sigma" in learn
@@ -587,6 +752,7 @@ class CORFConv2d(nn.Module):
         *,
         color: str = "per_channel",
         trainable: bool | Collection[str] = True,
+        learn_pull_shift: bool = False,
         device: Any = None,
         dtype: torch.dtype | None = None,
     ) -> CORFConv2d:
@@ -597,8 +763,8 @@ class CORFConv2d(nn.Module):
         cell : CORFCell or PushPullCell
             A CORF cell, or a push-pull cell whose push cell is a CORF cell. Its
             ``convention`` (``"corrected"`` when the cell has none) selects the layer's.
-        in_channels, orientations, color, trainable, device, dtype :
-            As in :class:`CORFConv2d`.
+        in_channels, orientations, color, trainable, learn_pull_shift, device, dtype :
+            As in :class:`CORFConv2d` (a push-pull cell gives ``pull_shift``, its β).
 
         Returns
         -------
@@ -625,10 +791,11 @@ class CORFConv2d(nn.Module):
                 )
             push_cell, pull = cell.push, cell.pull.subunit_set
             strength = float(cell.inhibition_strength)
+            shift = float(cell.pull_shift)
             # the pull keeps the push's σ̂ (corrected) or holds the released shared one
             weight_sigma = pull.weight_sigma
         elif isinstance(cell, CORFCell):
-            push_cell, pull, strength = cell, None, 0.0
+            push_cell, pull, strength, shift = cell, None, 0.0, None
             weight_sigma = cell.subunit_set.weight_sigma
         else:
             raise TypeError(
@@ -651,6 +818,8 @@ class CORFConv2d(nn.Module):
             border=border,
             color=color,
             trainable=trainable,
+            pull_shift=shift,
+            learn_pull_shift=learn_pull_shift,
             device=device,
             dtype=dtype,
         )
@@ -709,7 +878,6 @@ class CORFConv2d(nn.Module):
         """The blurred map of ``spec`` on [−reach, H + reach)², image pixel 0 at ``reach``."""
         radius, reach = spec.radius, spec.reach
         taps = torch.tensor(self._blur_taps[radius], dtype=lgn.dtype, device=lgn.device)
-        size = 2 * radius + 1
         if self.convention == "released":
             # zero-filled beyond the padded image, for the blur (conv2 'same') and the shift
             inside = min(reach, offset)
@@ -722,13 +890,8 @@ class CORFConv2d(nn.Module):
             start = offset - reach - radius
             rows, cols = height + 2 * (reach + radius), width + 2 * (reach + radius)
             source = lgn[:, start : start + rows, start : start + cols]
-        blurred = F.conv2d(source[:, None], taps.view(1, 1, size, 1))
-        blurred = F.conv2d(blurred, taps.view(1, 1, 1, size))[:, 0]
-        if blurred.device.type != "cpu":
-            # GPU convolutions may use transforms (FFT, Winograd) that turn exact zeros into
-            # rounding noise; a blurred value is 0 exactly when no LGN input under it is > 0
-            touched = F.max_pool2d((source[:, None] > 0).to(blurred.dtype), size, stride=1)
-            blurred = torch.where(touched[:, 0] > 0, blurred.clamp(min=0.0), 0.0)
+        # matrix products, not convolutions: exact zeros on every device (see _banded)
+        blurred = _separable(source, taps)
         if reach > inside:
             extra = reach - inside
             blurred = F.pad(blurred, (extra, extra, extra, extra))
@@ -741,6 +904,39 @@ class CORFConv2d(nn.Module):
         weights = self._subunit_weights(cell, dtype)
         plan = (by_orientation, by_map, height, width)
         return _ShiftedGeometricMean.apply(plan, weights, *(blurred[m] for m in cell_maps))
+
+    def _bilinear_pull(
+        self, blurred: list[torch.Tensor], dtype: torch.dtype, height: int, width: int
+    ) -> torch.Tensor:
+        """Pull responses at the sub-pixel positions of the current β (learn_pull_shift)."""
+        beta = self.pull_shift.to(dtype).clamp(0.0, self.max_pull_shift)
+        x = self._pull_x0.to(dtype) + self._pull_sign.to(dtype) * beta
+        y = self._pull_y0.to(dtype)
+        sigma = self.weight_sigma.to(dtype).clamp(min=_MIN_SIGMA)
+        weights = torch.softmax(-(x**2 + y**2) / (2.0 * sigma**2), dim=0)
+        weights = weights[self._representative_1]
+        cos, sin = self._cos.to(dtype)[:, None], self._sin.to(dtype)[:, None]
+        reach = torch.tensor([r for _, r in self._pull_layout], dtype=dtype, device=x.device)
+        rows = reach + x * sin + y * cos  # (O, J): the read position in the map, px
+        cols = reach + x * cos - y * sin
+        row_base, col_base = torch.floor(rows.detach()), torch.floor(cols.detach())
+        bases = torch.stack([row_base, col_base]).to(torch.long).tolist()  # host: the slices
+        n_units = len(self._pull_layout)
+        by_orientation = tuple(
+            tuple(
+                (m, bases[0][o][j], bases[1][o][j], o * n_units + j)
+                for j, (m, _) in enumerate(self._pull_layout)
+            )
+            for o in range(len(self.orientations))
+        )
+        cell_maps = self._plans[1][0]
+        return _BilinearGeometricMean.apply(
+            (by_orientation, height, width),
+            weights,
+            (rows - row_base).reshape(-1),
+            (cols - col_base).reshape(-1),
+            *(blurred[m] for m in cell_maps),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Responses ``(B, C_out, H, W)`` of a ``(B, in_channels, H, W)`` batch (see class)."""
@@ -765,7 +961,10 @@ class CORFConv2d(nn.Module):
         if self._n_cells == 1:
             out = push
         else:
-            pull = self._cell_responses(1, blurred, x.dtype, height, width)
+            if self.learn_pull_shift:
+                pull = self._bilinear_pull(blurred, x.dtype, height, width)
+            else:
+                pull = self._cell_responses(1, blurred, x.dtype, height, width)
             del blurred
             strength = self.inhibition_strength.to(x.dtype).clamp(min=0.0)
             strength = strength.view(-1, len(self.orientations), 1, 1)
