@@ -73,10 +73,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .._backend import check_positive
 from ..cells import CORFCell, PushPullCell
 from ..cells.corf import _FLOOR_EPS, SubunitSet, _gaussian_taps, _round_shift
 from ..filtering import PADDING_MODES
-from .bridge import COLOR_MODES, color_weights
+from .bridge import COLOR_MODES, _orientation_values, color_weights
 
 __all__ = ["CORF_CONVENTIONS", "CORF_PARAMETERS", "CORFConv2d"]
 
@@ -406,33 +407,6 @@ class _MapSpec:
     reach: int
 
 
-def _orientation_values(orientations: int | Sequence[float]) -> np.ndarray:
-    if isinstance(orientations, (int, np.integer)) and not isinstance(orientations, bool):
-        if orientations < 1:
-            raise ValueError(f"orientations must be >= 1 when a count, got {orientations!r}")
-        return np.arange(int(orientations)) * 2.0 * math.pi / int(orientations)
-    try:
-        values = np.asarray(orientations, dtype=np.float64)
-    except (TypeError, ValueError):
-        values = np.empty((0,))
-    if values.ndim != 1 or values.size == 0 or not np.all(np.isfinite(values)):
-        raise ValueError(
-            "orientations must be a count or a non-empty 1-D sequence of finite angles (rad), "
-            f"got {orientations!r}"
-        )
-    return values
-
-
-def _positive_float(value: Any, name: str, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
-    return number
-
-
 class CORFConv2d(nn.Module):
     """CORF or push-pull CORF responses at ``n`` orientations as a learnable layer.
 
@@ -579,17 +553,17 @@ class CORFConv2d(nn.Module):
         if color not in COLOR_MODES:
             raise ValueError(f"color must be one of {COLOR_MODES}, got {color!r}")
         learn = self._trainable_names(trainable)
-        theta = _orientation_values(orientations)
-        strength = _positive_float(inhibition_strength, "inhibition_strength", allow_zero=True)
-        sigma0 = _positive_float(blur_sigma0, "blur_sigma0", allow_zero=True)
-        alpha = _positive_float(blur_alpha, "blur_alpha", allow_zero=True)
+        theta = _orientation_values(orientations, full_circle=True)
+        strength = check_positive(inhibition_strength, "inhibition_strength", allow_zero=True)
+        sigma0 = check_positive(blur_sigma0, "blur_sigma0", allow_zero=True)
+        alpha = check_positive(blur_alpha, "blur_alpha", allow_zero=True)
         if weight_sigma is None:
             weight_sigma = (
                 push.weight_sigma
                 if convention == "corrected"
                 else _released_weight_sigma(push, pull)
             )
-        weight_sigma = _positive_float(weight_sigma, "weight_sigma")
+        weight_sigma = check_positive(weight_sigma, "weight_sigma")
         cells = [push] if pull is None else [push, pull]
         self.learn_pull_shift = bool(learn_pull_shift)
         if self.learn_pull_shift:
@@ -598,9 +572,9 @@ class CORFConv2d(nn.Module):
                     "learn_pull_shift=True needs pull subunits derived from push (one per push "
                     "subunit, as SubunitSet.pull gives) and their pull_shift β (px)"
                 )
-            beta = _positive_float(pull_shift, "pull_shift")
+            beta = check_positive(pull_shift, "pull_shift")
             beta_max = 2.0 * beta if max_pull_shift is None else max_pull_shift
-            beta_max = _positive_float(beta_max, "max_pull_shift")
+            beta_max = check_positive(beta_max, "max_pull_shift")
             if beta_max < beta:
                 raise ValueError(
                     f"max_pull_shift must be >= pull_shift={beta!r} px, got {max_pull_shift!r}"
