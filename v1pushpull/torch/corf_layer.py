@@ -183,28 +183,36 @@ def _gaussian_1d(coordinates: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor
     return taps / taps.sum()
 
 
-def _banded(taps: torch.Tensor, n_in: int) -> torch.Tensor:
-    """The 'valid' correlation with ``taps`` along an axis of ``n_in`` px as a matrix
-    ``(n_in − k + 1, n_in)``, ``M[i, i + a] = taps[a]``.
+def _correlate_valid(x: torch.Tensor, taps: tuple[float, ...]) -> torch.Tensor:
+    """'valid' correlation of (N, H, W) with the same 1-D taps along both axes, as sums of
+    shifted slices: a plain sum of products on every device (no FFT or Winograd transform),
+    so a sum of non-negative terms is exactly 0 only where every term is."""
+    size = len(taps)
+    rows = x.shape[-2] - size + 1
+    vertical = taps[0] * x[:, 0:rows]
+    for a in range(1, size):
+        vertical.add_(x[:, a : a + rows], alpha=taps[a])
+    cols = x.shape[-1] - size + 1
+    out = taps[0] * vertical[:, :, 0:cols]
+    for b in range(1, size):
+        out.add_(vertical[:, :, b : b + cols], alpha=taps[b])
+    return out
 
-    Filtering is done as matrix products ``M_rows @ X @ M_colsᵀ``: a plain sum of products
-    (no FFT or Winograd transform, on any device), so a sum of non-negative terms is exactly 0
-    only where every term is, and the backward pass is two more matrix products.
-    """
-    size = taps.shape[-1]
-    n_out = n_in - size + 1
-    index = torch.arange(n_out, device=taps.device)[:, None] + torch.arange(
-        size, device=taps.device
-    )
-    zeros = taps.new_zeros((n_out, n_in))
-    return zeros.scatter(1, index, taps.expand(n_out, size))
 
+class _SeparableBlur(torch.autograd.Function):
+    """The subunit blur: :func:`_correlate_valid` with fixed taps. Its backward pass is the
+    correlation of the zero-padded gradient with the reversed taps; nothing is saved."""
 
-def _separable(x: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
-    """'valid' correlation of (N, H, W) with ``taps`` along both axes (see :func:`_banded`)."""
-    rows = _banded(taps, x.shape[-2])
-    cols = rows if x.shape[-1] == x.shape[-2] else _banded(taps, x.shape[-1])
-    return rows @ x @ cols.transpose(0, 1)
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, taps: tuple[float, ...]) -> torch.Tensor:
+        ctx.taps = taps
+        return _correlate_valid(x, taps)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple:
+        width = len(ctx.taps) - 1
+        padded = F.pad(grad, (width, width, width, width))
+        return _correlate_valid(padded, ctx.taps[::-1]), None
 
 
 def _dog_corrected(padded: torch.Tensor, sigma: torch.Tensor, radius: int) -> torch.Tensor:
@@ -217,8 +225,12 @@ def _dog_corrected(padded: torch.Tensor, sigma: torch.Tensor, radius: int) -> to
     """
     padded = padded - padded.mean(dim=(-2, -1), keepdim=True)
     offsets = torch.arange(-radius, radius + 1, device=padded.device, dtype=padded.dtype)
-    centre = _separable(padded, _gaussian_1d(offsets, _DOG_RATIO * sigma))
-    return centre - _separable(padded, _gaussian_1d(offsets, sigma))
+    taps = torch.stack([_gaussian_1d(offsets, _DOG_RATIO * sigma), _gaussian_1d(offsets, sigma)])
+    size = 2 * radius + 1
+    # direct convolutions: the DoG's rounding noise is below the LGN floor τ in any case
+    both = F.conv2d(padded[:, None], taps.view(2, 1, size, 1))
+    both = F.conv2d(both, taps.view(2, 1, 1, size), groups=2)
+    return both[:, 0] - both[:, 1]
 
 
 def _dog_released(padded: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
@@ -851,7 +863,6 @@ class CORFConv2d(nn.Module):
     ) -> torch.Tensor:
         """The blurred map of ``spec`` on [−reach, H + reach)², image pixel 0 at ``reach``."""
         radius, reach = spec.radius, spec.reach
-        taps = torch.tensor(self._blur_taps[radius], dtype=lgn.dtype, device=lgn.device)
         if self.convention == "released":
             # zero-filled beyond the padded image, for the blur (conv2 'same') and the shift
             inside = min(reach, offset)
@@ -864,8 +875,8 @@ class CORFConv2d(nn.Module):
             start = offset - reach - radius
             rows, cols = height + 2 * (reach + radius), width + 2 * (reach + radius)
             source = lgn[:, start : start + rows, start : start + cols]
-        # matrix products, not convolutions: exact zeros on every device (see _banded)
-        blurred = _separable(source, taps)
+        # sums of shifted slices, not convolutions: exact zeros on every device
+        blurred = _SeparableBlur.apply(source, self._blur_taps[radius])
         if reach > inside:
             extra = reach - inside
             blurred = F.pad(blurred, (extra, extra, extra, extra))
