@@ -84,8 +84,12 @@ def _small_layer(kind: str, convention: str = "corrected", **kwargs) -> CORFConv
 @pytest.mark.parametrize("kind", ["corf", "pushpull"])
 @pytest.mark.parametrize("convention", [None, "released"])
 def test_layer_equals_core_cell(kind, convention, dtype):
-    """Per cell kind and convention: the core's response, within 1e-5 of the peak in float32
-    (1e-10 in float64, with the same exact zeros)."""
+    """Per cell kind and convention: the core's response to 1e-10 of the peak in float64, with
+    the same exact zeros. Float32: corrected, within 1e-5 of the peak of the core's float32
+    response. Released (no LGN floor, so the DoG's rounding noise is rectified and raised to
+    the subunit weights): the core's own float32 map is up to 2.8e-5 of the peak from its
+    float64 map on these images, so the layer's float32 map must be as close to the float64
+    core as the core's float32 map is (or within 1e-5), not within 1e-5 of it."""
     cell = _cell(kind, convention)
     images = _images().astype(dtype)
     expected = cell.response(images, THETA16)
@@ -94,10 +98,15 @@ def test_layer_equals_core_cell(kind, convention, dtype):
     out = layer(torch.as_tensor(images)[:, None]).detach().numpy()
     assert out.shape == expected.shape and out.dtype == dtype
     peak = float(expected.max())
-    tolerance = 1e-10 if dtype == np.float64 else 1e-5
-    assert np.abs(out - expected).max() <= tolerance * peak
     if dtype == np.float64:
+        assert np.abs(out - expected).max() <= 1e-10 * peak
         np.testing.assert_array_equal(out == 0, expected == 0)
+    elif convention is None:
+        assert np.abs(out - expected).max() <= 1e-5 * peak
+    else:
+        exact = cell.response(images.astype(np.float64), THETA16)
+        core_error = np.abs(expected - exact).max()
+        assert np.abs(out - exact).max() <= max(1e-5 * peak, core_error)
 
 
 def _reference_units(tuples: np.ndarray, weight_sigma: float) -> SubunitSet:
