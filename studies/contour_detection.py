@@ -25,10 +25,11 @@ orientations:
   bilinear non-maximum suppression; see :doc:`/corf_conventions`).
 
 Part 1 shows contour maps of natural images shipped with scikit-image, with added Gaussian
-noise (no ground truth; detectors keep their strongest 10 % of thinned pixels, Canny its
-strongest 10 % of gradients). Part 2 measures the F-measure against noise level on generated
-scenes of overlapping shapes whose boundaries are known exactly: the best F over thresholds
-common to all scenes (ODS, as in the BSDS benchmark, tolerance 0.75 % of the diagonal).
+noise (no ground truth; the corrected detectors keep their strongest 10 % of thinned pixels,
+the released ones apply the released code's threshold rule for p = 0.1, which keeps fewer,
+Canny its strongest 10 % of gradients). Part 2 measures the F-measure against noise level on
+generated scenes of overlapping shapes whose boundaries are known exactly: the best F over
+thresholds common to all scenes (ODS, as in the BSDS benchmark, tolerance 0.75 % of the diagonal).
 For Canny the "thresholds" are a series of hysteresis settings. Part 3 runs on the BSDS500
 test set when you give its folder: ``--bsds DIR`` with ``DIR/images/test/*.jpg`` and
 ``DIR/groundTruth/test/*.mat`` (no data set is downloaded).
@@ -138,7 +139,8 @@ def contour_strength(detector: str, image: np.ndarray, models: dict[str, object]
 
 
 def contour_map(detector: str, image: np.ndarray, models: dict[str, object]) -> np.ndarray:
-    """Binary contour map with each detector's default threshold (strongest 10 %)."""
+    """Binary contour map with each detector's default threshold (p = 0.1: the strongest 10 %
+    for the corrected detectors, the released rule for the released CORF detectors)."""
     if detector == "canny":
         return skimage.feature.canny(
             image, sigma=CANNY_SIGMA, low_threshold=0.8, high_threshold=0.9, use_quantiles=True

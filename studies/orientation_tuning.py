@@ -156,10 +156,10 @@ def plot_models() -> plt.Figure:
         ax.set_ylabel("y (px)")
     fig.colorbar(image, ax=axes[:2], shrink=0.8, pad=0.02, label="kernel weight")
     panels = {
-        "corf": "CORF, released code: subunits (red on, blue off)",
-        "pushpull_corf": "push-pull CORF, released: push and pull (dashed)",
+        "corf": "CORF, released: subunits (red on, blue off)",
+        "pushpull_corf": "push-pull CORF, released (pull dashed)",
         "corf_corrected": "CORF, corrected convention",
-        "pushpull_corf_corrected": "push-pull CORF, corrected",
+        "pushpull_corf_corrected": "push-pull CORF, corrected (pull dashed)",
     }
     for ax, (name, title) in zip(axes[2:], panels.items(), strict=True):
         plot_subunits(models[name], ax=ax)
