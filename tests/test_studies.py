@@ -246,10 +246,29 @@ def test_contour_detection(tmp_path):
     assert bool((f.sel(noise_std=0.0) > 0.7).all())
     # noise hurts every detector
     assert bool((f.isel(noise_std=-1) < f.sel(noise_std=0.0)).all())
-    # [A14]: in noise, push-pull CORF detects contours better than CORF and Gabor energy
+    # [A14]: in noise, push-pull CORF detects contours better than CORF and Gabor energy, in
+    # both conventions (the released detectors: released cell, rescaling and thinning)
+    assert set(ds.detector.values) >= set(CORF_MODELS)
     noisy = f.isel(noise_std=-1)
-    assert float(noisy.sel(detector="pushpull_corf")) > float(noisy.sel(detector="corf")) + 0.03
-    assert float(noisy.sel(detector="pushpull_corf")) > float(noisy.sel(detector="gabor_energy"))
+    for push, pushpull in (
+        ("corf", "pushpull_corf"),
+        ("corf_corrected", "pushpull_corf_corrected"),
+    ):
+        assert float(noisy.sel(detector=pushpull)) > float(noisy.sel(detector=push)) + 0.03
+        assert float(noisy.sel(detector=pushpull)) > float(noisy.sel(detector="gabor_energy"))
+
+
+def test_contour_detection_convention_option_keeps_one_convention_s_corf_detectors():
+    study = load_study("contour_detection")
+    assert study.detectors("both") == study.DETECTORS
+    released = study.detectors("released")
+    assert "corf" in released and "pushpull_corf" in released
+    assert not set(released) & {"corf_corrected", "pushpull_corf_corrected"}
+    corrected = study.detectors("corrected")
+    assert not set(corrected) & {"corf", "pushpull_corf"}
+    assert {"canny", "gabor_energy", "gabor_surround"} <= set(corrected)
+    with pytest.raises(ValueError, match="convention"):
+        study.detectors("matlab")
 
 
 def test_contour_detection_reads_a_bsds_folder(tmp_path):
@@ -270,8 +289,10 @@ def test_contour_detection_reads_a_bsds_folder(tmp_path):
     scipy.io.savemat(bsds / "groundTruth" / "test" / "1.mat", {"groundTruth": annotation})
     ds = study.run(quick=True, bsds=bsds, bsds_limit=5)
     assert ds.attrs["bsds_images"] == 1
-    # a clean piecewise-constant image: CORF finds its boundaries (JPEG adds small ringing)
+    # a clean piecewise-constant image: CORF finds its boundaries (JPEG adds small ringing),
+    # in both conventions
     assert float(ds.bsds_ods.sel(detector="corf")) > 0.7
+    assert float(ds.bsds_ods.sel(detector="corf_corrected")) > 0.7
 
 
 def test_printed_output_folder_never_shows_the_machine_s_folders(tmp_path, monkeypatch):
