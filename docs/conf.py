@@ -111,7 +111,17 @@ html_theme_options = {
 # pages without sub-pages need no left sidebar: their wide tables get the room
 html_sidebars = {
     "**": ["sidebar-nav-bs"],
-    **{page: [] for page in ("index", "getting_started", "theory", "reproduction", "architecture")},
+    **{
+        page: []
+        for page in (
+            "index",
+            "getting_started",
+            "theory",
+            "corf_conventions",
+            "reproduction",
+            "architecture",
+        )
+    },
 }
 html_show_sourcelink = False
 myst_heading_anchors = 3

@@ -8,7 +8,7 @@ hysteresis thresholding. They report that CORF detects contours better than the 
 and push-pull CORF better than CORF, Canny and the Gabor model with surround inhibition, on
 the RuG and Berkeley (BSDS) data sets, and especially in noise.
 
-This study compares five detectors, each with 16 (CORF) or 8 (Gabor energy, π-periodic)
+This study compares seven detectors, each with 16 (CORF) or 8 (Gabor energy, π-periodic)
 orientations:
 
 * **Canny** (:func:`skimage.feature.canny`, σ = 2 px);
@@ -16,24 +16,30 @@ orientations:
 * **Gabor + surround inhibition** of Grigorescu et al. (2003): the same energy minus α = 1
   times its isotropic surround, weighted by ``[G(4σ) − G(σ)]₊`` with σ the envelope σ
   (:class:`v1pushpull.cells.SurroundInhibitionCell`);
-* **CORF** (σ = 2.2 px) and **push-pull CORF** (k = 1.8, β = 4 px).
+* **CORF** (σ = 2.2 px) and **push-pull CORF** (k = 1.8, β = 4 px) as the authors' released
+  code computes them (``CORFCell(convention="released")``, its min–max rescaling of the input,
+  its thinning, 64-bin threshold rule and hysteresis: :func:`v1pushpull.contours.detect_contours`
+  with ``convention="released"``): the published model;
+* the same two detectors in the corrected convention (``corf_corrected``,
+  ``pushpull_corf_corrected``: the released code's discretisation quirks fixed, no rescaling,
+  bilinear non-maximum suppression; see :doc:`/corf_conventions`).
 
 Part 1 shows contour maps of natural images shipped with scikit-image, with added Gaussian
-noise (no ground truth; detectors keep their strongest 10 % of thinned pixels, Canny its
-strongest 10 % of gradients). Part 2 measures the F-measure against noise level on generated
-scenes of overlapping shapes whose boundaries are known exactly: the best F over thresholds
-common to all scenes (ODS, as in the BSDS benchmark, tolerance 0.75 % of the diagonal).
+noise (no ground truth; the corrected detectors keep their strongest 10 % of thinned pixels,
+the released ones apply the released code's threshold rule for p = 0.1, which keeps fewer,
+Canny its strongest 10 % of gradients). Part 2 measures the F-measure against noise level on
+generated scenes of overlapping shapes whose boundaries are known exactly: the best F over
+thresholds common to all scenes (ODS, as in the BSDS benchmark, tolerance 0.75 % of the diagonal).
 For Canny the "thresholds" are a series of hysteresis settings. Part 3 runs on the BSDS500
 test set when you give its folder: ``--bsds DIR`` with ``DIR/images/test/*.jpg`` and
 ``DIR/groundTruth/test/*.mat`` (no data set is downloaded).
 
-``--convention released`` runs the two CORF detectors as the authors' released code does
-(``CORFCell(convention="released")``, its min–max rescaling of the input, its thinning;
-:func:`v1pushpull.contours.detect_contours`); the Gabor detectors and Canny are the same in
-both conventions.
+``--convention released`` (or ``corrected``) keeps only the CORF detectors of that
+convention; the default, ``both``, runs all seven. The Gabor detectors and Canny are the same
+in both conventions.
 
 Run it with ``python studies/contour_detection.py [--out DIR] [--quick] [--bsds DIR]
-[--convention corrected|released]``.
+[--convention both|released|corrected]``.
 """
 
 from __future__ import annotations
@@ -65,9 +71,21 @@ from v1pushpull.contours import (
 from v1pushpull.plotting import line_styles, model_color, model_label
 from v1pushpull.stimuli import gaussian_noise
 
-DETECTORS = ("canny", "gabor_energy", "gabor_surround", "corf", "pushpull_corf")
-CORF_DETECTORS = ("corf", "pushpull_corf")
-CONVENTIONS = ("corrected", "released")
+DETECTORS = (
+    "canny",
+    "gabor_energy",
+    "gabor_surround",
+    "corf",
+    "pushpull_corf",
+    "corf_corrected",
+    "pushpull_corf_corrected",
+)
+#: The CORF detectors of each convention: the released ones are the published model.
+CORF_DETECTORS = {
+    "released": ("corf", "pushpull_corf"),
+    "corrected": ("corf_corrected", "pushpull_corf_corrected"),
+}
+CONVENTIONS = ("both", "released", "corrected")
 EDGE_ORIENTATIONS = np.linspace(0.0, 2 * math.pi, 16, endpoint=False)  # polarity-selective
 AXIAL_ORIENTATIONS = np.linspace(0.0, math.pi, 8, endpoint=False)  # π-periodic energy
 CANNY_SIGMA = 2.0  # px
@@ -76,24 +94,32 @@ SCENE_SIZE = 128  # px
 N_THRESHOLDS = 24
 
 
-def cells(convention: str = "corrected") -> dict[str, object]:
-    """The cells behind the model detectors; the CORF cells in the given convention."""
-    if convention == "released":
-        corf = CORFCell(sigma=CORF_SIGMA, convention="released")
-    else:
-        corf = CORFCell(sigma=CORF_SIGMA)
+def detectors(convention: str = "both") -> tuple[str, ...]:
+    """The detectors compared: all of them, or the CORF ones of one convention only."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    if convention == "both":
+        return DETECTORS
+    dropped = CORF_DETECTORS["corrected" if convention == "released" else "released"]
+    return tuple(name for name in DETECTORS if name not in dropped)
+
+
+def cells() -> dict[str, object]:
+    """The cells behind the model detectors (CORF cells in both conventions)."""
+    corf = CORFCell(sigma=CORF_SIGMA, convention="released")
+    corf_corrected = CORFCell(sigma=CORF_SIGMA, convention="corrected")
     gabor = GaborCell(wavelength=GABOR_WAVELENGTH)
     return {
         "gabor_energy": gabor,
         "gabor_surround": SurroundInhibitionCell(gabor),
         "corf": corf,
         "pushpull_corf": PushPullCell(corf),
+        "corf_corrected": corf_corrected,
+        "pushpull_corf_corrected": PushPullCell(corf_corrected),
     }
 
 
-def contour_strength(
-    detector: str, image: np.ndarray, models: dict[str, object], convention: str = "corrected"
-) -> np.ndarray:
+def contour_strength(detector: str, image: np.ndarray, models: dict[str, object]) -> np.ndarray:
     """Thinned contour strength of one image (H, W); for Canny, the fraction of settings that
     mark a pixel, so that thresholding it reproduces Canny at one setting."""
     if detector == "canny":
@@ -108,28 +134,28 @@ def contour_strength(
             for q in CANNY_QUANTILES
         ]
         return np.mean(maps, axis=0)
-    responses, orientations, convention = _responses(detector, image, models, convention)
+    responses, orientations, convention = _responses(detector, image, models)
     return np.asarray(detect_contours(responses, orientations, convention=convention).thinned)
 
 
-def contour_map(
-    detector: str, image: np.ndarray, models: dict[str, object], convention: str = "corrected"
-) -> np.ndarray:
-    """Binary contour map with each detector's default threshold (strongest 10 %)."""
+def contour_map(detector: str, image: np.ndarray, models: dict[str, object]) -> np.ndarray:
+    """Binary contour map with each detector's default threshold (p = 0.1: the strongest 10 %
+    for the corrected detectors, the released rule for the released CORF detectors)."""
     if detector == "canny":
         return skimage.feature.canny(
             image, sigma=CANNY_SIGMA, low_threshold=0.8, high_threshold=0.9, use_quantiles=True
         )
-    responses, orientations, convention = _responses(detector, image, models, convention)
+    responses, orientations, convention = _responses(detector, image, models)
     return np.asarray(detect_contours(responses, orientations, convention=convention).edges)
 
 
 def _responses(
-    detector: str, image: np.ndarray, models: dict[str, object], convention: str
+    detector: str, image: np.ndarray, models: dict[str, object]
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """A model detector's responses (n_orientations, H, W), their orientations (rad), and the
     convention of its post-processing (the CORF detectors' own; corrected for Gabor)."""
-    if detector in CORF_DETECTORS and convention == "released":
+    if detector in CORF_DETECTORS["released"]:
+        convention = "released"
         # as CORFContourDetection: min–max rescaled, in float64, its 16 channels in its order
         image = rescale_min_max(image.astype(np.float64))
         return (
@@ -185,21 +211,21 @@ def generated_scene(seed: int, size: int = SCENE_SIZE) -> tuple[np.ndarray, np.n
 
 
 def f_measure_against_noise(
-    quick: bool, models: dict[str, object], convention: str = "corrected"
+    quick: bool, models: dict[str, object], compared: tuple[str, ...] = DETECTORS
 ) -> xr.Dataset:
     """ODS F-measure, precision and recall of every detector at every noise level."""
     noise_levels = np.array([0.0, 0.1] if quick else [0.0, 0.05, 0.1, 0.2])
     scenes = [generated_scene(seed) for seed in range(2 if quick else 4)]
     names = ("f_measure", "precision", "recall", "ois")
-    table = np.zeros((len(names), len(DETECTORS), noise_levels.size))
+    table = np.zeros((len(names), len(compared), noise_levels.size))
     for j, level in enumerate(noise_levels):
         noisy = [
             gaussian_noise(image, float(level), seed=100 + k) if level > 0 else image
             for k, (image, _) in enumerate(scenes)
         ]
         truths = [[boundary] for _, boundary in scenes]
-        for i, detector in enumerate(DETECTORS):
-            strengths = [contour_strength(detector, image, models, convention) for image in noisy]
+        for i, detector in enumerate(compared):
+            strengths = [contour_strength(detector, image, models) for image in noisy]
             result = evaluate_contours(strengths, truths, thresholds=N_THRESHOLDS)
             table[:, i, j] = [
                 result.attrs["ods"],
@@ -207,7 +233,7 @@ def f_measure_against_noise(
                 result.attrs["ods_recall"],
                 result.attrs["ois"],
             ]
-    coords = {"detector": list(DETECTORS), "noise_std": noise_levels}
+    coords = {"detector": list(compared), "noise_std": noise_levels}
     return xr.Dataset(
         {
             name: (("detector", "noise_std"), table[k], {"units": "1"})
@@ -243,7 +269,7 @@ def _grey(image: np.ndarray) -> np.ndarray:
 
 
 def bsds_f_measure(
-    folder: Path, limit: int, models: dict[str, object], convention: str = "corrected"
+    folder: Path, limit: int, models: dict[str, object], compared: tuple[str, ...] = DETECTORS
 ) -> xr.Dataset:
     """ODS and OIS F-measures on the BSDS500 test images found in ``folder``."""
     image_paths = sorted((folder / "images" / "test").glob("*.jpg"))[:limit]
@@ -255,8 +281,8 @@ def bsds_f_measure(
         for p in image_paths
     ]
     ods, ois = [], []
-    for detector in DETECTORS:
-        strengths = [contour_strength(detector, image, models, convention) for image in images]
+    for detector in compared:
+        strengths = [contour_strength(detector, image, models) for image in images]
         result = evaluate_contours(
             strengths, [t.boundaries for t in truths], thresholds=N_THRESHOLDS
         )
@@ -264,7 +290,7 @@ def bsds_f_measure(
         ois.append(result.attrs["ois"])
     return xr.Dataset(
         {"bsds_ods": ("detector", ods), "bsds_ois": ("detector", ois)},
-        coords={"detector": list(DETECTORS)},
+        coords={"detector": list(compared)},
         attrs={"bsds_images": len(images)},
     )
 
@@ -273,15 +299,14 @@ def run(
     quick: bool = False,
     bsds: Path | None = None,
     bsds_limit: int = 20,
-    convention: str = "corrected",
+    convention: str = "both",
 ) -> xr.Dataset:
     """F-measures on generated scenes (and BSDS500 when given)."""
-    if convention not in CONVENTIONS:
-        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
-    models = cells(convention)
-    dataset = f_measure_against_noise(quick, models, convention)
+    compared = detectors(convention)
+    models = cells()
+    dataset = f_measure_against_noise(quick, models, compared)
     if bsds is not None:
-        bsds_result = bsds_f_measure(bsds, bsds_limit, models, convention)
+        bsds_result = bsds_f_measure(bsds, bsds_limit, models, compared)
         dataset = dataset.merge(bsds_result)
         dataset.attrs.update(bsds_result.attrs)
     dataset["noise_std"].attrs.update(units="1", long_name="noise std (luminance units)")
@@ -319,18 +344,18 @@ def summary(dataset: xr.Dataset) -> str:
 
 def plot(dataset: xr.Dataset, quick: bool = False) -> dict[str, plt.Figure]:
     """Contour maps of natural images in noise; F-measure against noise level."""
-    convention = str(dataset.attrs.get("corf_convention", "corrected"))
-    models = cells(convention)
+    compared = [str(name) for name in dataset.detector.values]
+    models = cells()
     images = natural_images(quick)
     noise = 0.1
-    maps = plt.figure(figsize=(2.3 * (len(DETECTORS) + 1), 2.4 * len(images)), layout="constrained")
-    axes = maps.subplots(len(images), len(DETECTORS) + 1, squeeze=False)
+    maps = plt.figure(figsize=(2.3 * (len(compared) + 1), 2.4 * len(images)), layout="constrained")
+    axes = maps.subplots(len(images), len(compared) + 1, squeeze=False)
     for row, (name, image) in enumerate(images.items()):
         noisy = np.clip(gaussian_noise(image, noise, seed=row), 0.0, 1.0)
         axes[row, 0].imshow(noisy, cmap="gray", vmin=0, vmax=1)
         axes[row, 0].set_title(f"{name} + noise {noise:g}" if row == 0 else name, fontsize="small")
-        for col, detector in enumerate(DETECTORS, start=1):
-            edges = contour_map(detector, noisy, models, convention)
+        for col, detector in enumerate(compared, start=1):
+            edges = contour_map(detector, noisy, models)
             axes[row, col].imshow(edges, cmap="gray_r")
             if row == 0:
                 axes[row, col].set_title(model_label(detector), fontsize="small")
@@ -388,8 +413,8 @@ def main(argv: list[str] | None = None) -> xr.Dataset:
         parser.add_argument(
             "--convention",
             choices=CONVENTIONS,
-            default="corrected",
-            help="convention of the CORF detectors (default corrected)",
+            default="both",
+            help="CORF detectors of this convention only (default both)",
         )
 
     return run_study(

@@ -41,7 +41,11 @@ IMAGE_SIZE = 128  # px
 EDGE_CONTRAST = 0.5
 BACKGROUND_DISTANCE = 40  # px from the edge
 BORDER = 16  # px left out at the top and bottom
-STRENGTHS = {"pushpull_gabor": (0.0, 0.5, 1.0, 2.0), "pushpull_corf": (0.0, 0.9, 1.8, 3.6)}
+STRENGTHS = {
+    "pushpull_gabor": (0.0, 0.5, 1.0, 2.0),
+    "pushpull_corf": (0.0, 0.9, 1.8, 3.6),
+    "pushpull_corf_corrected": (0.0, 0.9, 1.8, 3.6),
+}
 
 
 def masks() -> tuple[np.ndarray, np.ndarray]:

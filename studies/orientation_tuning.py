@@ -7,7 +7,7 @@ A simple cell's response to a sinusoidal grating depends on the grating's orient
 cell is; in macaque V1 the median HWHH is about 20° (De Valois, Yund & Hepler 1982), and the
 width hardly changes with contrast (Sclar & Freeman 1982).
 
-This study measures the tuning curves of five model cells, all preferring orientation 0, at
+This study measures the tuning curves of the model cells, all preferring orientation 0, at
 contrasts from 5 % to 100 %:
 
 * **Gabor (rectified)**, ``[g ⋆ I]₊`` (Grigorescu, Petkov & Westenberg 2003);
@@ -18,6 +18,11 @@ contrasts from 5 % to 100 %:
 * **CORF**, the weighted geometric mean of rectified, blurred, shifted DoG responses
   (Azzopardi & Petkov 2012), DoG σ = 2.2 px;
 * **push-pull CORF**, ``[r_push − 1.8·r_pull]₊`` (Azzopardi et al. 2014).
+
+The two CORF cells are computed as the authors' released code computes them
+(``CORFCell(convention="released")``: the published model); the rows ``corf_corrected`` and
+``pushpull_corf_corrected`` are the same cells in the corrected convention, the released
+code's discretisation quirks fixed (see :doc:`/corf_conventions`).
 
 Each cell is probed with gratings of its own preferred wavelength (found by a scan at full
 contrast). The response of a cell is its response at the image centre, maximised over the
@@ -117,14 +122,24 @@ def summary(dataset: xr.Dataset) -> str:
 
 def plot_models() -> plt.Figure:
     """The receptive fields compared: Gabor push and pull kernels, CORF subunit layouts."""
-    models = make_models(("gabor", "pushpull_gabor", "corf", "pushpull_corf"))
+    models = make_models(
+        (
+            "gabor",
+            "pushpull_gabor",
+            "corf",
+            "pushpull_corf",
+            "corf_corrected",
+            "pushpull_corf_corrected",
+        )
+    )
     pull = models["pushpull_gabor"].pull
     size = pull.support
     kernels = {
         "Gabor (push) kernel": models["gabor"].linear_receptive_fields(0.0, size)[0],
         "push-pull Gabor: pull kernel": pull.linear_receptive_fields(0.0, size)[0],
     }
-    fig, axes = plt.subplots(1, 4, figsize=(12.5, 3.3), layout="constrained")
+    fig, axes = plt.subplots(2, 3, figsize=(10.5, 6.8), layout="constrained")
+    axes = axes.ravel()
     # one colour scale for both kernels, so their weights compare
     limit = max(float(np.abs(kernel).max()) for kernel in kernels.values())
     half = size // 2
@@ -140,10 +155,15 @@ def plot_models() -> plt.Figure:
         ax.set_xlabel("x (px)")
         ax.set_ylabel("y (px)")
     fig.colorbar(image, ax=axes[:2], shrink=0.8, pad=0.02, label="kernel weight")
-    plot_subunits(models["corf"], ax=axes[2])
-    axes[2].set_title("CORF subunits (red on, blue off)", fontsize="small")
-    plot_subunits(models["pushpull_corf"], ax=axes[3])
-    axes[3].set_title("push-pull CORF: push and pull (dashed)", fontsize="small")
+    panels = {
+        "corf": "CORF, released: subunits (red on, blue off)",
+        "pushpull_corf": "push-pull CORF, released (pull dashed)",
+        "corf_corrected": "CORF, corrected convention",
+        "pushpull_corf_corrected": "push-pull CORF, corrected (pull dashed)",
+    }
+    for ax, (name, title) in zip(axes[2:], panels.items(), strict=True):
+        plot_subunits(models[name], ax=ax)
+        ax.set_title(title, fontsize="small")
     for ax in axes:
         ax.set_xlim(-40, 40)
         ax.set_ylim(40, -40)  # y downwards, as in images

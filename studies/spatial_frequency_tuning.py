@@ -38,7 +38,14 @@ from v1pushpull.analysis import (
 from v1pushpull.plotting import curve_grid, model_label
 from v1pushpull.stimuli import grating
 
-MODELS = ("gabor", "pushpull_gabor", "corf", "pushpull_corf")
+MODELS = (
+    "gabor",
+    "pushpull_gabor",
+    "corf",
+    "pushpull_corf",
+    "corf_corrected",
+    "pushpull_corf_corrected",
+)
 FOSTER_BANDWIDTH = (0.8, 3.0)  # octaves, range in macaque V1 (Foster et al. 1985)
 
 

@@ -45,6 +45,8 @@ MODEL_COLORS: dict[str, str] = {
     "pushpull_gabor": "#E69F00",
     "corf": "#CC79A7",
     "pushpull_corf": "#D55E00",
+    "corf_corrected": "#882255",
+    "pushpull_corf_corrected": "#AA4499",
     "canny": "#000000",
 }
 
@@ -57,6 +59,8 @@ MODEL_LABELS: dict[str, str] = {
     "pushpull_gabor": "push-pull Gabor",
     "corf": "CORF",
     "pushpull_corf": "push-pull CORF",
+    "corf_corrected": "CORF (corrected)",
+    "pushpull_corf_corrected": "push-pull CORF (corrected)",
     "canny": "Canny",
 }
 
