@@ -563,10 +563,11 @@ def test_pushpull_options_without_pushpull_layers_are_refused(tmp_path, capsys):
 def test_threads_default_to_one_on_two_cores_and_follow_the_flag(monkeypatch, capsys):
     torch = pytest.importorskip("torch")
     from v1pushpull import cli
+    from v1pushpull.torch import distributed
 
     before = torch.get_num_threads()
     try:
-        monkeypatch.setattr(cli, "_usable_cores", lambda: 2)
+        monkeypatch.setattr(distributed, "usable_cores", lambda: 2)
         cli._set_threads(None)
         assert torch.get_num_threads() == 1
         assert "torch threads: 1 (default" in capsys.readouterr().err

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ._errors import ArgumentError
+
 __all__ = ["atomic_write", "netcdf_ready", "writable_folder", "write_netcdf", "write_text"]
 
 #: The one netCDF engine: SciPy's netCDF-3 writer needs no extra dependency.
@@ -103,8 +105,6 @@ def writable_folder(path: str | os.PathLike, argument: str = "out_dir") -> Path:
     >>> writable_folder(pathlib.Path(tempfile.mkdtemp()) / "run").is_dir()
     True
     """
-    from ._errors import ArgumentError
-
     folder = Path(path)
     if folder.exists() and not folder.is_dir():
         raise ArgumentError(argument, str(folder), "is a file; expected a folder for the results")

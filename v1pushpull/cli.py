@@ -14,6 +14,12 @@ interrupted evaluation of the same weights (the file records their SHA-256 and e
 of other weights are evaluated anew). ``compare`` writes ``comparison.png`` (error against
 severity per corruption) and ``comparison.csv``, and prints the table.
 
+``train`` and ``evaluate`` say how many torch CPU threads they use (one on machines with at
+most two usable cores, where more only slow these small networks down; ``--threads`` sets
+it). A usage or file error (a bad flag, an output folder that cannot be written, a file that
+is not a run or an evaluation, PyTorch missing) prints one line and exits with status 2,
+before any work is done.
+
 This module parses arguments, calls the library and prints: the tables come from
 :mod:`v1pushpull.robustness`, the figure from :mod:`v1pushpull.plotting`, the runs from
 :mod:`v1pushpull.torch`. Library errors name their argument as data
@@ -26,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -84,10 +89,6 @@ _NEAR_CHANCE = 80.0
 # ... and at or above this it learned little: every recipe's network ends far below it on its
 # data set (digits: ~1-5 %), so a run that ends here was stopped early or had a bad lr
 _POORLY_TRAINED = 30.0
-# torch's threads on at most this many usable cores: one thread (measured on a 2-core
-# machine: `train --dataset digits --arch lenet-a --epochs 4` takes 2-3 times as long with 2
-# threads as with 1, at equal results; see docs/robustness_note.md)
-_FEW_CORES = 2
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -260,24 +261,13 @@ def _loaders(args: argparse.Namespace, spec: DataSet, batch_size: int, world_siz
         raise CommandError(f"{error}. {spec.how_to_get}") from error
 
 
-def _usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform
-        return os.cpu_count() or 1
-
-
 def _set_threads(requested: int | None) -> None:
-    """Set torch's CPU threads: ``--threads``, else the rule of :data:`_FEW_CORES`; say it."""
-    import torch
+    """Set torch's CPU threads (``--threads``, else the library's rule) and say so."""
+    from .torch.distributed import set_cpu_threads, usable_cores
 
-    if requested is not None and (isinstance(requested, bool) or requested < 1):
-        raise ArgumentError("threads", requested, "is not valid; expected an integer >= 1")
-    cores = _usable_cores()
-    threads = requested or (1 if cores <= _FEW_CORES else torch.get_num_threads())
-    torch.set_num_threads(threads)
-    why = "--threads" if requested else "default; change with --threads"
-    print(f"torch threads: {threads} ({why}; {cores} usable cores)", file=sys.stderr)
+    threads = set_cpu_threads(requested)
+    why = "--threads" if requested is not None else "default; change with --threads"
+    print(f"torch threads: {threads} ({why}; {usable_cores()} usable cores)", file=sys.stderr)
 
 
 def _check_pushpull_flags(args: argparse.Namespace, options: Any) -> None:
