@@ -483,3 +483,129 @@ def test_evaluate_warns_when_a_continued_run_has_not_finished(two_runs, tmp_path
     err = capsys.readouterr().err
     assert "model.pt has 3 epochs but training was continued" in err
     assert "epoch 4 of 6" in err
+
+
+# --- issue 10: nothing silent, no traceback -------------------------------------------------
+
+
+def _train_argv(out, *extra):
+    return ["train", "--arch", "lenet-d", "--epochs", "1", "--out", str(out), *extra]
+
+
+def test_train_without_torch_says_which_extra_to_install(tmp_path):
+    # torch hidden by a finder: `import torch` fails as on a core-only install (a None in
+    # sys.modules would also break SciPy's own probing for torch)
+    code = "\n".join(
+        [
+            "import importlib.abc, sys",
+            "class Hide(importlib.abc.MetaPathFinder):",
+            "    def find_spec(self, name, path, target=None):",
+            "        if name.partition('.')[0] == 'torch':",
+            "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)",
+            "sys.meta_path.insert(0, Hide())",
+            "from v1pushpull.cli import main",
+            f"sys.exit(main({_train_argv(tmp_path / 'run')!r}))",
+        ]
+    )
+    process = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        check=False,
+    )
+    assert process.returncode == 2, process.stderr
+    lines = process.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in process.stderr
+    assert "v1pushpull[torch]" in lines[0] and "PyTorch" in lines[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_bad_out_folder_fails_before_the_data_are_loaded(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("torch")
+    from v1pushpull.torch import data
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the data were loaded before --out was checked")
+
+    monkeypatch.setattr(data, "make_loaders", no_loading)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    message = fail(_train_argv(blocker / "run"), capsys)
+    assert "--out" in message and "a-file" in message and "Traceback" not in message
+
+
+def test_files_written_by_train_get_the_users_permissions(tmp_path, capsys, one_thread):
+    # an unusual umask, so that neither mkstemp's 0600 nor the common 0644 passes by chance
+    previous = os.umask(0o027)
+    try:
+        main(_train_argv(tmp_path / "run", "--batch-size", "64"))
+    finally:
+        os.umask(previous)
+    files = sorted(p for p in (tmp_path / "run").iterdir() if p.is_file())
+    assert {p.name for p in files} >= {"checkpoint.pt", "model.pt", "history.nc", "run.json"}
+    modes = {p.name: oct(p.stat().st_mode & 0o777) for p in files}
+    assert set(modes.values()) == {oct(0o640)}, modes
+
+
+def test_no_augment_on_digits_says_it_changes_nothing(tmp_path, capsys, one_thread):
+    main(_train_argv(tmp_path / "run", "--no-augment", "--batch-size", "64"))
+    err = capsys.readouterr().err
+    assert "--no-augment changes nothing on digits" in err
+
+
+def test_pushpull_options_without_pushpull_layers_are_refused(tmp_path, capsys):
+    message = fail(_train_argv(tmp_path / "run", "--alpha", "0.5"), capsys)
+    assert "--alpha" in message and "--pushpull" in message
+    assert not (tmp_path / "run").exists()  # refused before anything was written
+
+
+def test_threads_default_to_one_on_two_cores_and_follow_the_flag(monkeypatch, capsys):
+    torch = pytest.importorskip("torch")
+    from v1pushpull import cli
+    from v1pushpull.torch import distributed
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setattr(distributed, "usable_cores", lambda: 2)
+        cli._set_threads(None)
+        assert torch.get_num_threads() == 1
+        assert "torch threads: 1 (default" in capsys.readouterr().err
+        cli._set_threads(3)
+        assert torch.get_num_threads() == 3
+        assert "torch threads: 3 (--threads" in capsys.readouterr().err
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_poorly_trained_run_is_warned_about(capsys):
+    from v1pushpull import cli
+
+    # `--epochs 6` on digits once ended at 63 % error without a word
+    history = xr.Dataset(
+        {"train_error": ("epoch", [80.0, 63.0]), "test_error": ("epoch", [81.0, 64.0])}
+    )
+    args = cli._parser().parse_args(["train", "--arch", "lenet-a", "--out", "x"])
+    cli._report_training(args, history, 0.02)
+    err = capsys.readouterr().err
+    assert "63.0 %" in err and "learned little" in err and "--epochs" in err
+    cli._report_training(args, history.isel(epoch=[0]).assign(train_error=("epoch", [2.0])), 0.02)
+    assert capsys.readouterr().err == ""
+
+
+def test_compare_labels_the_x_axis_by_what_the_levels_are(tmp_path):
+    from v1pushpull.plotting import plot_comparison
+
+    result = xr.Dataset(
+        {"error": (("corruption", "severity"), [[10.0, 20.0], [15.0, 30.0], [5.0, 9.0]])},
+        coords={
+            "corruption": ["additive_gaussian_noise", "contrast_poisson", "fog"],
+            "severity": [1, 2],
+            "level": (("corruption", "severity"), [[0.01, 0.1], [0.5, 0.4], [1.0, 2.0]]),
+        },
+    ).assign(clean_error=5.0)
+    figure = plot_comparison([result, result], ["plain", "pp"])
+    labels = [ax.get_xlabel() for ax in figure.axes[:3]]
+    assert labels == ["noise variance σ²", "contrast factor C (+ Poisson noise)", "severity"]
+    ticks = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert ticks == ["clean", "0.01", "0.1"]

@@ -21,7 +21,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-__all__ = ["atomic_write", "netcdf_ready", "write_netcdf", "write_text"]
+from ._errors import ArgumentError
+
+__all__ = ["atomic_write", "netcdf_ready", "writable_folder", "write_netcdf", "write_text"]
 
 #: The one netCDF engine: SciPy's netCDF-3 writer needs no extra dependency.
 NETCDF_ENGINE = "scipy"
@@ -72,6 +74,50 @@ def atomic_write(path: str | os.PathLike, write: Callable[[str], Any]) -> Path:
         finally:
             os.close(directory)
     return path
+
+
+def writable_folder(path: str | os.PathLike, argument: str = "out_dir") -> Path:
+    """Create the folder ``path`` if needed and check that files can be written in it.
+
+    Call it before long work whose results go there, so that a bad output folder fails at
+    once rather than after the work.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder.
+    argument : str
+        The name of the argument that gave it, for the error.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ArgumentError
+        (a ValueError naming ``argument`` and the folder) If it is a file, cannot be created
+        or is not writable.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> writable_folder(pathlib.Path(tempfile.mkdtemp()) / "run").is_dir()
+    True
+    """
+    folder = Path(path)
+    if folder.exists() and not folder.is_dir():
+        raise ArgumentError(argument, str(folder), "is a file; expected a folder for the results")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ArgumentError(
+            argument, str(folder), f"is not a folder where results can be written ({reason})"
+        ) from error
+    return folder
 
 
 def _default_mode() -> int:

@@ -14,6 +14,12 @@ interrupted evaluation of the same weights (the file records their SHA-256 and e
 of other weights are evaluated anew). ``compare`` writes ``comparison.png`` (error against
 severity per corruption) and ``comparison.csv``, and prints the table.
 
+``train`` and ``evaluate`` say how many torch CPU threads they use (one on machines with at
+most two usable cores, where more only slow these small networks down; ``--threads`` sets
+it). A usage or file error (a bad flag, an output folder that cannot be written, a file that
+is not a run or an evaluation, PyTorch missing) prints one line and exits with status 2,
+before any work is done.
+
 This module parses arguments, calls the library and prints: the tables come from
 :mod:`v1pushpull.robustness`, the figure from :mod:`v1pushpull.plotting`, the runs from
 :mod:`v1pushpull.torch`. Library errors name their argument as data
@@ -35,7 +41,7 @@ from typing import Any
 import xarray as xr
 
 from ._errors import ArgumentError
-from ._io import write_netcdf, write_text
+from ._io import writable_folder, write_netcdf, write_text
 from .registry import DATASETS, DataSet, get_dataset
 from .robustness import comparison_table, format_comparison, format_results
 
@@ -58,6 +64,7 @@ FLAGS: dict[str, str] = {
     "epochs": "--epochs",
     "labels": "--labels",
     "lr": "--lr",
+    "num_workers": "--workers",
     "out": "--out",
     "out_dir": "--out",
     "pull": "--pull",
@@ -67,6 +74,7 @@ FLAGS: dict[str, str] = {
     "scale": "--scale",
     "seed": "--seed",
     "severities": "--severities",
+    "threads": "--threads",
     "trainable_alpha": "--trainable-alpha",
 }
 
@@ -78,6 +86,9 @@ _PUSHPULL_HELP = "which convolutions are push-pull layers; 'first' is the paper'
 # a final training error at or above this (%, chance is 90 % on the 10 classes of every data
 # set) means the run did not learn
 _NEAR_CHANCE = 80.0
+# ... and at or above this it learned little: every recipe's network ends far below it on its
+# data set (digits: ~1-5 %), so a run that ends here was stopped early or had a bad lr
+_POORLY_TRAINED = 30.0
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -108,6 +119,12 @@ def _common(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--data-root", type=Path, help="folder of the MNIST / CIFAR-10 files")
     sub.add_argument("--device", help="torch device, e.g. cpu or cuda:0 (default: auto)")
     sub.add_argument("--seed", type=int, default=0, help="random seed")
+    sub.add_argument(
+        "--threads",
+        type=int,
+        help="torch CPU threads (default: 1 on machines with <= 2 usable cores, where more "
+        "threads only slow these small networks down; torch's own choice otherwise)",
+    )
 
 
 def _add_train(commands: Any) -> None:
@@ -244,6 +261,42 @@ def _loaders(args: argparse.Namespace, spec: DataSet, batch_size: int, world_siz
         raise CommandError(f"{error}. {spec.how_to_get}") from error
 
 
+def _set_threads(requested: int | None) -> None:
+    """Set torch's CPU threads (``--threads``, else the library's rule) and say so."""
+    from .torch.distributed import set_cpu_threads, usable_cores
+
+    threads = set_cpu_threads(requested)
+    why = "--threads" if requested is not None else "default; change with --threads"
+    print(f"torch threads: {threads} ({why}; {usable_cores()} usable cores)", file=sys.stderr)
+
+
+def _check_pushpull_flags(args: argparse.Namespace, options: Any) -> None:
+    """Push-pull options without push-pull layers would be ignored yet stored: refuse them."""
+    if args.pushpull != "none":
+        return
+    defaults = type(options)()
+    changed = [
+        name
+        for name in options.as_metadata()
+        if options.as_metadata()[name] != defaults.as_metadata()[name]
+    ]
+    if changed:
+        flags = ", ".join(FLAGS.get(name, "--" + name.replace("_", "-")) for name in changed)
+        raise CommandError(
+            f"{flags} set the push-pull layers, but --pushpull is 'none' (no push-pull "
+            "layer): add --pushpull first (the paper's setting) or leave them out"
+        )
+
+
+def _note_augmentation(args: argparse.Namespace, spec: DataSet) -> None:
+    if args.no_augment and not spec.augment:
+        print(
+            f"note: --no-augment changes nothing on {spec.name}: only cifar10 is augmented "
+            "(digits and MNIST never are)",
+            file=sys.stderr,
+        )
+
+
 def _train(args: argparse.Namespace) -> None:
     import dataclasses
 
@@ -252,6 +305,13 @@ def _train(args: argparse.Namespace) -> None:
 
     spec = _data_set(args.dataset, args.data_root)
     options = PushPullOptions(args.alpha, args.scale, args.trainable_alpha, args.pull)
+    _check_pushpull_flags(args, options)
+    _note_augmentation(args, spec)
+    if args.workers < 0:
+        raise ArgumentError("num_workers", args.workers, "is not valid; expected >= 0")
+    # a bad run folder fails now, not after the data are loaded or an epoch is trained
+    writable_folder(args.out, "out")
+    _set_threads(args.threads)
     family = models.model_family(args.arch)
     recipe = training.recipe_for(family, spec.name)
     if args.batch_size is not None:
@@ -305,11 +365,16 @@ def _report_training(args: argparse.Namespace, history: xr.Dataset, lr: float) -
         f"test error {float(last.test_error):.2f} % → {args.out}"
     )
     final = float(last.train_error)
-    if final >= _NEAR_CHANCE:
+    if final >= _POORLY_TRAINED:
+        verdict = (
+            "is near chance (90 % for 10 classes): the network has not learned"
+            if final >= _NEAR_CHANCE
+            else f"is far above a trained network's (chance: 90 %; trained: below "
+            f"{_POORLY_TRAINED:g} %): the network has learned little"
+        )
         print(
-            f"warning: the final training error {final:.1f} % is near chance (90 % for 10 "
-            f"classes): the network has not learned. Train longer, or lower --lr (now "
-            f"{lr:g}) and rerun with --restart",
+            f"warning: the final training error {final:.1f} % {verdict}. Train longer "
+            f"(--epochs), or lower --lr (now {lr:g}) and rerun with --restart",
             file=sys.stderr,
         )
 
@@ -339,6 +404,9 @@ def _warn_unfinished(run: Path, metadata: dict[str, Any]) -> None:
 def _evaluate(args: argparse.Namespace) -> None:
     from .torch import checkpoints, evaluation
 
+    if args.batch_size < 1:
+        raise ArgumentError("batch_size", args.batch_size, "is not valid; expected >= 1")
+    _set_threads(args.threads)
     model, metadata = checkpoints.load_model(
         args.run, arch=args.arch, pushpull=args.pushpull, dataset=args.dataset
     )
@@ -349,6 +417,7 @@ def _evaluate(args: argparse.Namespace) -> None:
         if not args.run.is_dir():
             raise CommandError("give --out FILE.nc when RUN is a file")
         out = args.run / "robustness.nc"
+    writable_folder(out.parent, "out")
     placement = metadata["pushpull"]
     name = args.name or metadata["arch"] + ("" if placement == "none" else f"-pp-{placement}")
     try:
@@ -374,13 +443,29 @@ def _evaluate(args: argparse.Namespace) -> None:
 # --- compare --------------------------------------------------------------------------------
 
 
+_EVALUATION = "an evaluation file of `v1pushpull evaluate` (netCDF with 'error' and 'clean_error')"
+
+
 def _read_results(paths: Sequence[Path]) -> list[xr.Dataset]:
     results = []
     for path in paths:
         if not path.exists():
             raise CommandError(f"no evaluation file {str(path)!r}; run `v1pushpull evaluate`")
-        with xr.open_dataset(path) as stored:
-            results.append(stored.load())
+        try:
+            with xr.open_dataset(path) as stored:
+                result = stored.load()
+        except Exception as error:  # xarray's engines fail in their own words
+            raise CommandError(
+                f"{str(path)!r} is not a readable netCDF file; expected {_EVALUATION}"
+            ) from error
+        missing = [
+            name
+            for name in ("error", "clean_error", "corruption", "severity")
+            if name not in result
+        ]
+        if missing:
+            raise CommandError(f"{str(path)!r} has no {missing}; expected {_EVALUATION}")
+        results.append(result)
     return results
 
 
@@ -391,6 +476,17 @@ def _compare(args: argparse.Namespace) -> None:
         raise CommandError("compare needs two or more evaluation files")
     if args.labels is not None and len(args.labels) != len(args.results):
         raise CommandError(f"got {len(args.results)} files but {len(args.labels)} --labels")
+    seen: dict[Path, Path] = {}
+    for path in args.results:
+        if path.resolve() in seen:
+            first = seen[path.resolve()]
+            also = "" if str(first) == str(path) else f" (also as {str(first)!r})"
+            raise CommandError(
+                f"{str(path)!r} is given twice{also}; compare needs two or more different "
+                "evaluation files"
+            )
+        seen[path.resolve()] = path
+    writable_folder(args.out, "out")
     results = _read_results(args.results)
     labels = args.labels
     if labels is None:
@@ -425,8 +521,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 on success. Bad arguments and missing data exit with status 2 and
-        a message that says what to do; Ctrl-C exits with status 130 and says how to resume.
+        The exit status: 0 on success. Bad arguments, missing or unreadable files and a
+        missing PyTorch (for ``train`` and ``evaluate``) exit with status 2 and one line that
+        says what to do, never a traceback; Ctrl-C exits with status 130 and says how to
+        resume.
 
     Examples
     --------
@@ -438,7 +536,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands = {"train": _train, "evaluate": _evaluate, "compare": _compare}
     try:
         commands[args.command](args)
-    except (CommandError, ValueError, FileNotFoundError) as error:
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] != "torch":
+            raise
+        parser.exit(
+            2,
+            f"v1pushpull {args.command}: error: needs PyTorch, which is not installed: "
+            "pip install 'v1pushpull[torch]' (CPU only: install torch from its CPU wheel "
+            "index first, see the README)\n",
+        )
+    except (CommandError, ValueError, OSError) as error:
+        # usage and file errors: one line, never a traceback
         parser.exit(2, f"v1pushpull {args.command}: error: {_message(error)}\n")
     except KeyboardInterrupt:
         # Ctrl-C is a normal way to stop a long run: say how to go on, not where Python was

@@ -28,6 +28,20 @@ def _curve(result: xr.Dataset, corruption: str, variable: str, clean: str, sprea
     return stacked.mean(0), stacked.std(0)
 
 
+#: The x-axis of the corruptions whose levels are not CIFAR-10-C severities (the MNIST
+#: protocol of [S20], :data:`v1pushpull.robustness.LEVEL_MEANING`).
+_LEVEL_AXES = {
+    "additive_gaussian_noise": "noise variance σ²",
+    "contrast_poisson": "contrast factor C (+ Poisson noise)",
+}
+
+
+def _xlabel(result: xr.Dataset, corruption: str) -> str:
+    if "level" in result.coords and corruption in _LEVEL_AXES:
+        return _LEVEL_AXES[corruption]
+    return "severity"
+
+
 def _ticks(result: xr.Dataset, corruption: str) -> list[str]:
     if "level" in result.coords:
         return ["clean", *(f"{v:g}" for v in result["level"].sel(corruption=corruption).values)]
@@ -68,7 +82,8 @@ def plot_comparison(
     colors : sequence of str or None
         Per result; None cycles matplotlib's colours.
     titles : mapping or None
-        Corruption → (panel title, x-axis label); None: the name and "severity".
+        Corruption → (panel title, x-axis label); None: the name and what the ticks are
+        (the noise variance or contrast of the MNIST protocol's ``level``, else "severity").
     ylabel : str
         The y-axis label.
     columns : int
@@ -115,7 +130,9 @@ def plot_comparison(
             if std is not None:
                 ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.15)
         ticks = _ticks(results[0], corruption)
-        title, xlabel = (titles or {}).get(corruption, (corruption.replace("_", " "), "severity"))
+        title, xlabel = (titles or {}).get(
+            corruption, (corruption.replace("_", " "), _xlabel(results[0], corruption))
+        )
         ax.set_xticks(np.arange(len(ticks)), ticks)
         ax.set_title(title)
         ax.set_xlabel(xlabel)

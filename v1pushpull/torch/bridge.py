@@ -14,7 +14,8 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from .._backend import to_numpy
+from .._backend import MIN_WAVELENGTH, to_numpy
+from .._errors import ArgumentError
 from ..cells import GaborCell, PushPullCell
 from ..corruptions import LUMINANCE_WEIGHTS
 from ..kernels import dog_bank, gabor_bank
@@ -26,6 +27,8 @@ ColorMode = Literal["replicate", "luminance", "per_channel"]
 COLOR_MODES: tuple[str, ...] = ("replicate", "luminance", "per_channel")
 PRESETS: tuple[str, ...] = ("gabor", "dog", "corf", "random")
 _DEFAULT_KERNEL_SIZE = 7
+#: The smallest kernel side (px) that holds a receptive field of a preset or a cell.
+_MIN_FIELD_SIZE = 3
 # The σ = 1 px CORF field is wider than a 7 px Gabor: 11 px keep ≥ 91 % of its L1 mass at every
 # orientation (7 px keep only 75-78 %).
 _DEFAULT_CORF_KERNEL_SIZE = 11
@@ -58,7 +61,17 @@ def _preset_bank(
         theta = _orientation_values(
             _DEFAULT_ORIENTATIONS if orientations is None else orientations, full_circle=False
         )
-        return gabor_bank(max(kernel_size / 2, 2.0), theta, (0.0, math.pi / 2), size=kernel_size)
+        wavelength = kernel_size / 2
+        if wavelength < MIN_WAVELENGTH:
+            raise ArgumentError(
+                "kernel_size",
+                kernel_size,
+                f"is too small for the 'gabor' preset: its wavelength λ = kernel_size/2 = "
+                f"{wavelength:g} px is below the {MIN_WAVELENGTH:g}-px minimum (shorter "
+                "wavelengths alias on the pixel grid); use kernel_size >= 5 (4 with "
+                "pull='inverted'), or pass a gabor_bank of your own",
+            )
+        return gabor_bank(wavelength, theta, (0.0, math.pi / 2), size=kernel_size)
     # "dog": centre-surround fields have no orientation
     if orientations is not None:
         raise ValueError(f"orientations apply to 'gabor', 'corf' and cells, not to {name!r}")
@@ -171,7 +184,7 @@ def to_torch_layer(
     in_channels : int
         Channels ``C`` of the layer's input (3 for RGB).
     kernel_size : int, optional
-        Side (px) of the kernels of a preset or a cell: a positive int (default 7 for
+        Side (px) of the kernels of a preset or a cell: an int >= 3 (default 7 for
         presets, 11 for ``"corf"``, whose σ = 1 px field keeps ≥ 91 % of its L1 mass in 11 px
         but only ~78 % in 7 px; the cell's own support for cells). Not used with an array,
         whose shape gives it.
@@ -208,7 +221,9 @@ def to_torch_layer(
     ------
     ValueError
         For an unknown preset or colour mode, a bank of the wrong shape, options that do not
-        apply to the source, shape arguments in ``layer_kwargs``, ``kernel_size < 1``, or a
+        apply to the source, shape arguments in ``layer_kwargs``, ``kernel_size < 3`` for a
+        preset or a cell (``< 1`` for ``"random"``), ``"gabor"`` with ``kernel_size < 4``
+        (λ = ``kernel_size/2`` below 2 px), an all-zero kernel in an array source, or a
         PushPullCell that is of a CORF cell, whose ``pull_scale`` contradicts ``scale``, or
         whose k is not 1 without an explicit ``alpha``.
     TypeError
@@ -255,6 +270,12 @@ def to_torch_layer(
         dtype=dtype,
         **layer_kwargs,
     )
+    zero = np.flatnonzero(~np.any(bank != 0, axis=(1, 2)))
+    if zero.size:  # checked after the layer's own shape checks
+        raise ValueError(
+            f"source kernels {zero.tolist()} are all zero: they would give a layer whose "
+            "channels never respond"
+        )
     with torch.no_grad():
         layer.push.weight.copy_(torch.as_tensor(push, dtype=dtype))
     layer.push.weight.requires_grad_(trainable)
@@ -284,6 +305,13 @@ def _check_arguments(
         raise TypeError(f"kernel_size must be an int (px) or None, got {kernel_size!r}")
     if kernel_size < 1:
         raise ValueError(f"kernel_size must be >= 1 px, got {kernel_size!r}")
+    if kernel_size < _MIN_FIELD_SIZE and not (isinstance(source, str) and source == "random"):
+        # a 1- or 2-px kernel holds no centre, surround or orientation: the fields vanish
+        raise ArgumentError(
+            "kernel_size",
+            kernel_size,
+            f"is too small for a receptive field; expected >= {_MIN_FIELD_SIZE} px",
+        )
     return int(kernel_size)
 
 

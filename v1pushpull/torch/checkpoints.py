@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import random
 from collections.abc import Mapping
 from pathlib import Path
@@ -138,12 +139,45 @@ def remove_leftovers(out_dir: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
+#: What a file of ``train`` holds, for the messages about files that are not one.
+_HOLDS = (
+    "a checkpoint of `v1pushpull train` is a torch.save dict with 'model' (a state dict) and "
+    "'metadata'"
+)
+
+
+def _torch_load(path: Path, map_location: Any) -> Any:
+    """``torch.load`` (weights only) of a file, with an error naming the file if it is none."""
+    if path.is_dir():
+        raise ValueError(f"{str(path)!r} is a folder, not a weights file")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except (OSError, EOFError, RuntimeError, ValueError, pickle.UnpicklingError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        first = (str(error).splitlines() or [type(error).__name__])[0]
+        if "Weights only load failed" in first:
+            first = "it is not a torch.save file of tensors and plain data"
+        raise ValueError(
+            f"{str(path)!r} is not a readable torch file ({first[:160]}); {_HOLDS}"
+        ) from error
+
+
+def _check_checkpoint(saved: Any, path: Path) -> dict[str, Any]:
+    if not isinstance(saved, dict) or not isinstance(saved.get("model"), Mapping):
+        found = sorted(map(str, saved)) if isinstance(saved, dict) else type(saved).__name__
+        raise ValueError(f"{str(path)!r} is not a checkpoint (it holds {found}); {_HOLDS}")
+    if not isinstance(saved.get("metadata", {}), Mapping):
+        raise ValueError(f"{str(path)!r} has no metadata dict; {_HOLDS}")
+    return saved
+
+
 def read_checkpoint(out_dir: Path, map_location: Any) -> dict[str, Any] | None:
     """The checkpoint in the run folder ``out_dir``, None without one."""
     path = out_dir / CHECKPOINT_NAME
     if not path.exists():
         return None
-    return torch.load(path, map_location=map_location, weights_only=True)
+    return _check_checkpoint(_torch_load(path, map_location), path)
 
 
 def _weights_file(path: Path) -> Path:
@@ -174,6 +208,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
     ------
     FileNotFoundError
         If there is no such file.
+    ValueError
+        If the file is not a torch file, or holds something else than a ``"model"`` state dict
+        and ``"metadata"`` (the message names the file).
 
     Examples
     --------
@@ -190,7 +227,7 @@ def load_checkpoint(path: str | os.PathLike, map_location: Any = "cpu") -> dict[
     path = _weights_file(Path(path))
     if not path.exists():
         raise FileNotFoundError(f"no checkpoint at {str(path)!r}")
-    return torch.load(path, map_location=map_location, weights_only=True)
+    return _check_checkpoint(_torch_load(path, map_location), path)
 
 
 def weights_fingerprint(model: nn.Module) -> str:
@@ -233,10 +270,15 @@ def _read_weights(run: Path) -> tuple[Path, dict[str, Any], tuple[int, int] | No
         raise FileNotFoundError(f"no model at {str(path)!r}; train one with `v1pushpull train`")
     checkpoint = None
     if run.is_dir() and path.name == MODEL_NAME and (run / CHECKPOINT_NAME).exists():
-        checkpoint = torch.load(run / CHECKPOINT_NAME, map_location="cpu", weights_only=True)
-    saved = torch.load(path, map_location="cpu", weights_only=True)
+        checkpoint = _check_checkpoint(
+            _torch_load(run / CHECKPOINT_NAME, "cpu"), run / CHECKPOINT_NAME
+        )
+    saved = _torch_load(path, "cpu")
     if not isinstance(saved, dict) or not ({"model", "state_dict"} & set(saved)):
-        raise ValueError(f"{str(path)!r} is not a checkpoint of v1pushpull or of [S20]")
+        raise ValueError(
+            f"{str(path)!r} is not a checkpoint of v1pushpull or of [S20]; {_HOLDS}, one of "
+            "the authors' release a dict with 'state_dict'"
+        )
     newer = None
     if checkpoint is not None:
         newer = (int(checkpoint["epoch"]), int(checkpoint["metadata"]["epochs"]))

@@ -37,6 +37,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from torch.utils.data.distributed import DistributedSampler
 
+from .._errors import ArgumentError
 from ..registry import CIFAR10_MEAN, CIFAR10_STD, get_dataset
 from ..registry import DATASETS as _REGISTRY
 
@@ -398,7 +399,8 @@ def array_loader(
     Raises
     ------
     ValueError
-        If the arrays disagree in length, ``images`` is not 4-D, or ``batch_size`` < 1.
+        If the arrays disagree in length, ``images`` is not 4-D, ``batch_size`` < 1 or
+        ``num_workers`` < 0.
 
     Examples
     --------
@@ -421,6 +423,10 @@ def array_loader(
         )
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ArgumentError(
+            "num_workers", num_workers, "is not valid; expected an integer >= 0 (0: no workers)"
+        )
     dataset = TensorDataset(image_tensor, label_tensor)
     sampler = None
     if distributed:

@@ -22,7 +22,59 @@ __all__ = [
     "init_distributed",
     "process_group",
     "resolve_device",
+    "set_cpu_threads",
+    "usable_cores",
 ]
+
+#: On at most this many usable cores torch gets one CPU thread: on a shared 2-core machine
+#: `v1pushpull train --dataset digits --arch lenet-a --epochs 4` took 12.6-33.9 s with one
+#: thread and 10.3-139.5 s with two, at equal results (docs/robustness_note.md).
+FEW_CORES = 2
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the platform tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def set_cpu_threads(threads: int | None = None) -> int:
+    """Set torch's CPU threads: ``threads``, or 1 on at most :data:`FEW_CORES` usable cores
+    (torch's own choice otherwise), and return the number set.
+
+    Parameters
+    ----------
+    threads : int or None
+        The number of threads; None applies the rule.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ArgumentError
+        (a ValueError naming ``threads``) If ``threads`` is not an integer >= 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from v1pushpull.torch.distributed import set_cpu_threads
+    >>> before = torch.get_num_threads()
+    >>> set_cpu_threads(1), torch.get_num_threads()
+    (1, 1)
+    >>> _ = set_cpu_threads(before)
+    """
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise ArgumentError("threads", threads, "is not valid; expected an integer >= 1")
+    if threads is None:
+        threads = 1 if usable_cores() <= FEW_CORES else torch.get_num_threads()
+    torch.set_num_threads(threads)
+    return threads
 
 
 def process_group() -> tuple[int, int]:

@@ -920,6 +920,8 @@ def replace_first_conv(
             f"replace_first_conv takes {clash} from the replaced convolution; "
             f"pass only push-pull options, got {sorted(layer_kwargs)}"
         )
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if type(model) is nn.Conv2d:
         raise ValueError("model is itself an nn.Conv2d; build a PushPullConv2d directly")
     inside_pushpull = {

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._backend import array_namespace
+from .._backend import MIN_WAVELENGTH, array_namespace
 from ..kernels import _gabor_stack, bandwidth_to_sigma_ratio
 from .bridge import color_weights
 from .layers import InvertedPushPullConv2d, PushPullConv2d
@@ -73,8 +73,11 @@ class _GaborPushKernels:
             indexing="ij",
         )
         wavelength, orientation, phase = (a.ravel() for a in (wavelength, orientation, phase))
-        if np.any(wavelength <= 0):
-            raise ValueError(f"wavelengths must be > 0 px, got {wavelengths!r}")
+        if not np.all(wavelength >= MIN_WAVELENGTH):
+            raise ValueError(
+                f"wavelengths must be at least {MIN_WAVELENGTH:g} px (shorter wavelengths alias "
+                f"on the pixel grid), got {wavelengths!r}"
+            )
         if sigma is None:
             sigmas = wavelength * bandwidth_to_sigma_ratio(bandwidth)
         else:
@@ -194,8 +197,9 @@ class GaborPushPullConv2d(_GaborPushKernels, PushPullConv2d):
     Raises
     ------
     ValueError
-        For a non-positive λ, σ or γ, an even or non-int ``kernel_size``, an unknown
-        normalisation or colour mode, or shape arguments in ``layer_kwargs``.
+        For a wavelength below 2 px, a non-positive σ or γ, an even or non-int
+        ``kernel_size``, an unknown normalisation or colour mode, or shape arguments in
+        ``layer_kwargs``.
 
     Examples
     --------

@@ -33,7 +33,7 @@ import xarray as xr
 from torch import nn
 
 from .._errors import ArgumentError
-from .._io import write_netcdf
+from .._io import writable_folder, write_netcdf
 from ..registry import DATASETS
 from .checkpoints import (
     derived_seed,
@@ -196,7 +196,7 @@ def recipe_for(family: str, dataset: str) -> Recipe:
     Raises
     ------
     ValueError
-        For an unknown family.
+        For an unknown family or data set.
 
     Examples
     --------
@@ -207,7 +207,9 @@ def recipe_for(family: str, dataset: str) -> Recipe:
     """
     if family not in RECIPES:
         raise ArgumentError("family", family, "is not valid; expected one of {tuple(RECIPES)}")
-    changes = DATASETS[dataset].recipe_changes if dataset in DATASETS else {}
+    if dataset not in DATASETS:
+        raise ArgumentError("dataset", dataset, f"is not known; expected one of {tuple(DATASETS)}")
+    changes = DATASETS[dataset].recipe_changes
     return dataclasses.replace(RECIPES[family], **changes) if changes else RECIPES[family]
 
 
@@ -636,7 +638,8 @@ def train(
     Raises
     ------
     ValueError
-        If the recipe, an override, ``seed`` or ``device`` is not valid, or ``out_dir`` holds
+        If the recipe, an override, ``seed`` or ``device`` is not valid, ``out_dir`` is not a
+        folder where files can be written (checked before training), or ``out_dir`` holds
         the checkpoint of a run with other metadata or seed, or one already past ``epochs``
         (an :class:`~v1pushpull._errors.ArgumentError` naming the argument).
     TypeError
@@ -656,7 +659,8 @@ def train(
     _check_seed(seed)
     device = resolve_device(device)
     rank, world_size = process_group()
-    out_path = None if out_dir is None else Path(out_dir)
+    # a bad run folder fails now, not after the first epoch
+    out_path = None if out_dir is None else writable_folder(out_dir, "out_dir")
     info = {
         **dict(metadata or {}),
         "epochs": schedule.epochs,
