@@ -22,7 +22,10 @@ a few %, so only differences larger than that spread mean anything; the summary 
 push-pull gain with its spread over seeds next to the paper's MNIST numbers. On these digits
 we found no gain larger than that spread: under Gaussian noise plain and push-pull LeNets
 are within 1.5 % of each other, and under low contrast the sign of the gain depends on the
-seed (LeNet-A +11 %, LeNet-B −13 % at contrast 0.2, both ± 17–22 %).
+seed (LeNet-A +11 %, LeNet-B −13 % at contrast 0.2, both ± 17–22 %). The fixed CORF front
+ends keep the clean accuracy but lose most of it under noise (LeNet-A behind a push-pull CORF
+front end: 13 ± 1 % at noise variance 0.5 against 78 ± 3 % for the plain LeNet-A; see
+``docs/robustness_note.md``).
 
 Beside them run LeNet-A behind a fixed CORF front end and behind a fixed push-pull CORF front
 end (:mod:`v1pushpull.torch.front_end`: the responses of the σ = 1 px CORF cell with three
