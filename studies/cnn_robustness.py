@@ -22,7 +22,18 @@ a few %, so only differences larger than that spread mean anything; the summary 
 push-pull gain with its spread over seeds next to the paper's MNIST numbers. On these digits
 we found no gain larger than that spread: under Gaussian noise plain and push-pull LeNets
 are within 1.5 % of each other, and under low contrast the sign of the gain depends on the
-seed (LeNet-A +11 %, LeNet-B −13 % at contrast 0.2, both ± 17–22 %).
+seed (LeNet-A +11 %, LeNet-B −13 % at contrast 0.2, both ± 17–22 %). The fixed CORF front
+ends keep the clean accuracy but lose most of it under noise (LeNet-A behind a push-pull CORF
+front end: 13 ± 1 % at noise variance 0.5 against 78 ± 3 % for the plain LeNet-A; see
+``docs/robustness_note.md``).
+
+Beside them run LeNet-A behind a fixed CORF front end and behind a fixed push-pull CORF front
+end (:mod:`v1pushpull.torch.front_end`: the responses of the σ = 1 px CORF cell with three
+rings, which fits 28 px images, at 8 orientations, then a BatchNorm; the LeNet's first
+convolution takes the 8 maps), on the same seeds, recipe and corruptions. The CORF layer costs
+more CPU time than a convolution, so the default run trains these two networks for variant A
+only, and ``--quick`` trains them from one seed for 4 epochs (the plain and push-pull rows: 2
+seeds, 12 epochs): quick mode shows the pipeline, not the science.
 
 Run it with ``python studies/cnn_robustness.py [--out DIR] [--quick]``.
 """
@@ -43,7 +54,16 @@ from v1pushpull.torch.evaluation import evaluate
 from v1pushpull.torch.models import build_model
 from v1pushpull.torch.training import seed_everything, train
 
-PLACEMENTS = ("none", "first")
+#: The networks: name → (push-pull placement, front end of v1pushpull.torch.front_end).
+NETWORKS: dict[str, tuple[str, str]] = {
+    "plain": ("none", "none"),
+    "pushpull": ("first", "none"),
+    "corf": ("none", "corf"),
+    "pushpull_corf": ("none", "pushpull_corf"),
+}
+#: The networks behind a CORF front end (trained for fewer variants / seeds, see settings).
+FRONT_END_NETWORKS = ("corf", "pushpull_corf")
+_LABELS = {"plain": "", "pushpull": "P", "corf": " + CORF", "pushpull_corf": " + pp-CORF"}
 #: Accuracy (%) of [S20] on MNIST (Figures 4 and 5): variant → placement → clean and levels.
 PAPER_ACCURACY = {
     "additive_gaussian_noise": {
@@ -62,16 +82,33 @@ PAPER_ACCURACY = {
 
 
 def settings(quick: bool) -> dict:
-    """Variants, seeds and schedule: the full study fits ~3 CPU minutes, --quick ~30 s."""
+    """Variants, seeds and schedule of the plain and push-pull LeNets (the full study's share
+    fits ~3 quiet CPU minutes, --quick ~30 s), and of the CORF front-end networks
+    (``front_end``: variant A, the same seeds and schedule; --quick: one seed, 4 epochs,
+    which took --quick from 28 s to 47 s)."""
     if quick:
-        return {"variants": ("A",), "seeds": (0, 1), "epochs": 12, "lr": 0.02, "batch_size": 32}
+        return {
+            "variants": ("A",),
+            "seeds": (0, 1),
+            "epochs": 12,
+            "lr": 0.02,
+            "batch_size": 32,
+            "front_end": {"variants": ("A",), "seeds": (0,), "epochs": 4},
+        }
     return {
         "variants": ("A", "B"),
         "seeds": tuple(range(5)),
         "epochs": 24,
         "lr": 0.02,
         "batch_size": 32,
+        "front_end": {"variants": ("A",), "seeds": tuple(range(5)), "epochs": 24},
     }
+
+
+def schedule(setup: dict, network: str) -> tuple[tuple[str, ...], tuple[int, ...], int]:
+    """Variants, seeds and epochs of one network."""
+    own = setup["front_end"] if network in FRONT_END_NETWORKS else setup
+    return own["variants"], own["seeds"], own["epochs"]
 
 
 def mnist_like_test_set() -> tuple[np.ndarray, np.ndarray]:
@@ -85,16 +122,17 @@ def mnist_like_test_set() -> tuple[np.ndarray, np.ndarray]:
     return np.round(images * 255) / 255, labels
 
 
-def train_and_test(variant: str, placement: str, seed: int, setup: dict) -> xr.Dataset:
+def train_and_test(variant: str, network: str, seed: int, setup: dict) -> xr.Dataset:
     """Train one LeNet on the clean digits; its errors under the MNIST protocol of [S20]."""
     train_loader, _ = make_loaders("digits", batch_size=setup["batch_size"], seed=seed)
     seed_everything(seed)
-    model = build_model(f"lenet-{variant.lower()}", pushpull=placement)
+    placement, front_end = NETWORKS[network]
+    model = build_model(f"lenet-{variant.lower()}", pushpull=placement, front_end=front_end)
     train(
         model,
         train_loader,
         recipe="lenet",
-        epochs=setup["epochs"],
+        epochs=schedule(setup, network)[2],
         lr=setup["lr"],
         seed=seed,
         progress=False,
@@ -108,27 +146,37 @@ def run(quick: bool) -> xr.Dataset:
     # tiny networks: one thread avoids the overhead of splitting small convolutions
     torch.set_num_threads(1)
     rows = []
-    for variant in setup["variants"]:
-        for placement in PLACEMENTS:
-            for seed in setup["seeds"]:
-                result = train_and_test(variant, placement, seed, setup)
-                rows.append(
-                    xr.Dataset(
-                        {
-                            "accuracy": 100.0 - result["error"],
-                            "clean_accuracy": 100.0 - result["clean_error"],
-                        }
-                    ).expand_dims(variant=[variant], pushpull=[placement], seed=[seed])
-                )
-                print(
-                    f"LeNet-{variant} push-pull={placement} seed {seed}: clean "
-                    f"{100 - float(result.clean_error):.2f} %",
-                    flush=True,
-                )
-    dataset = xr.combine_by_coords(rows)
+    # variant by variant, so that a run cut short has every network of the first variant
+    order = [(v, n) for v in setup["variants"] for n in NETWORKS if v in schedule(setup, n)[0]]
+    for variant, network in order:
+        for seed in schedule(setup, network)[1]:
+            result = train_and_test(variant, network, seed, setup)
+            rows.append(
+                xr.Dataset(
+                    {
+                        "accuracy": 100.0 - result["error"],
+                        "clean_accuracy": 100.0 - result["clean_error"],
+                    }
+                ).expand_dims(variant=[variant], network=[network], seed=[seed])
+            )
+            strongest = (100.0 - result["error"]).isel(severity=-1).values
+            print(
+                f"LeNet-{variant} {network} seed {seed}: clean "
+                f"{100 - float(result.clean_error):.2f} %, strongest level "
+                + ", ".join(
+                    f"{c} {a:.2f} %"
+                    for c, a in zip(result["corruption"].values, strongest, strict=True)
+                ),
+                flush=True,
+            )
+    # networks trained for fewer variants or seeds are NaN where they did not run
+    dataset = xr.combine_by_coords(rows).reindex(network=list(NETWORKS))
     dataset["accuracy"].attrs = {"units": "%", "long_name": "top-1 accuracy, corrupted digits"}
     dataset["clean_accuracy"].attrs = {"units": "%", "long_name": "top-1 accuracy, clean"}
-    dataset["pushpull"].attrs["description"] = "none: plain LeNet; first: push-pull conv1"
+    dataset["network"].attrs["description"] = (
+        "plain: LeNet; pushpull: push-pull conv1; corf / pushpull_corf: LeNet behind a fixed "
+        "CORF / push-pull CORF front end (NaN where not trained)"
+    )
     dataset.attrs = study_attrs(
         "cnn_robustness",
         "LeNets with and without a push-pull first layer on corrupted digits",
@@ -136,6 +184,11 @@ def run(quick: bool) -> xr.Dataset:
         data="scikit-learn digits at 28×28 px (1,347 train / 450 test, 8-bit test images)",
         architecture="LeNet: 5×5 conv, ReLU, 2×2 max pool (×2), FC, FC, FC",
         pushpull_layer="scale 2, alpha 1, no learned alpha",
+        front_end=(
+            "fixed CORFConv2d of CORFCell(sigma=1.0, rho=(1.4135, 3.031, 6.9796)) (pushpull_corf: "
+            "its PushPullCell, k 1.8, beta 4 px), 8 orientations, BatchNorm; "
+            f"{setup['front_end']['epochs']} epochs, seeds {list(setup['front_end']['seeds'])}"
+        ),
         recipe=(
             f"SGD lr {setup['lr']}, Nesterov 0.9, weight decay 5e-4, batch "
             f"{setup['batch_size']}, {setup['epochs']} epochs, lr ÷10 at 1/3 and 2/3"
@@ -149,11 +202,18 @@ def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     runs, labels, solid, run_colors = [], [], [], []
     for number, variant in enumerate(dataset["variant"].values.tolist()):
-        for placement in PLACEMENTS:
-            runs.append(dataset.sel(variant=variant, pushpull=placement))
-            labels.append(f"LeNet {'P' if placement == 'first' else ''}{variant}")
-            solid.append(placement == "first")
-            run_colors.append(colors[number % len(colors)])
+        for index, network in enumerate(NETWORKS):
+            run = dataset.sel(variant=variant, network=network)
+            if bool(run["clean_accuracy"].isnull().all()):
+                continue
+            runs.append(run.dropna("seed", how="all"))
+            label = _LABELS[network]
+            labels.append(
+                f"LeNet {label}{variant}" if len(label) < 2 else f"LeNet {variant}{label}"
+            )
+            solid.append(network != "plain")
+            shade = number if index < 2 else len(NETWORKS) + index
+            run_colors.append(colors[shade % len(colors)])
     fig = plot_comparison(
         runs,
         labels,
@@ -170,54 +230,65 @@ def plot(dataset: xr.Dataset) -> dict[str, plt.Figure]:
         panel_size=(5.0, 3.8),
     )
     n_seeds = dataset.sizes["seed"]
-    fig.suptitle(f"Digits: plain (dashed) vs push-pull first layer (solid), {n_seeds} seeds")
+    fig.suptitle(
+        f"Digits: plain (dashed), push-pull first layer and CORF front ends (solid), "
+        f"up to {n_seeds} seeds"
+    )
     fig.tight_layout()
     return {"cnn_robustness": fig}
 
 
 def summary(dataset: xr.Dataset) -> str:
-    """Mean accuracy per network and level, the push-pull gain, and the paper's MNIST values."""
+    """Mean accuracy per network and level, each network's gain over the plain LeNet (paired
+    by seed), and the paper's MNIST values."""
     lines = []
     for corruption in dataset["corruption"].values.tolist():
         levels = dataset["level"].sel(corruption=corruption).values
         header = ["clean", *(f"{v:g}" for v in levels)]
         lines.append(f"\n{corruption} — accuracy (%), mean ± std over seeds [paper, MNIST]")
-        lines.append(f"{'':12}" + "".join(f"{h:>22}" for h in header))
+        lines.append(f"{'':22}" + "".join(f"{h:>22}" for h in header))
         for variant in dataset["variant"].values.tolist():
-            means = {}
-            for placement in PLACEMENTS:
-                runs = dataset.sel(variant=variant, pushpull=placement)
-                values = np.concatenate(
+            values = {}
+            for network, (placement, _) in NETWORKS.items():
+                runs = dataset.sel(variant=variant, network=network)
+                table = np.concatenate(
                     [
                         runs["clean_accuracy"].values[:, None],
                         runs["accuracy"].sel(corruption=corruption).values,
                     ],
                     axis=1,
                 )
-                means[placement] = values
-                paper = PAPER_ACCURACY.get(corruption, {}).get((variant, placement))
-                cells = [
-                    f"{m:6.2f} ± {s:4.2f}" + (f" [{p:5.1f}]" if paper else "")
-                    for m, s, p in zip(
-                        values.mean(0),
-                        values.std(0),
-                        paper or [None] * values.shape[1],
-                        strict=True,
-                    )
-                ]
-                name = f"{'P' if placement == 'first' else ' '}{variant}"
-                lines.append(f"LeNet {name:6}" + "".join(f"{c:>22}" for c in cells))
-            gain = means["first"] - means["none"]  # paired by seed
-            cells = [
-                f"{m:+6.2f} ± {s:4.2f}" for m, s in zip(gain.mean(0), gain.std(0), strict=True)
-            ]
-            lines.append(f"{'gain ' + variant:12}" + "".join(f"{c:>22}" for c in cells))
-    n = dataset.sizes["seed"]
+                if np.isnan(table).all():
+                    continue
+                values[network] = table
+                paper = None
+                if network in ("plain", "pushpull"):
+                    paper = PAPER_ACCURACY.get(corruption, {}).get((variant, placement))
+                lines.append(f"LeNet-{variant} {network:14}" + _cells(table, paper, sign=False))
+            for network, table in values.items():
+                if network != "plain":
+                    gain = table - values["plain"]  # paired by seed
+                    lines.append(f"{'gain ' + variant + ' ' + network:22}" + _cells(gain))
+    n = {
+        network: int(dataset["clean_accuracy"].sel(network=network).notnull().sum())
+        for network in NETWORKS
+    }
     lines.append(
-        f"\n(gain = push-pull minus plain, paired by seed, mean ± std over {n} seeds; "
-        "bracketed: [S20] on MNIST, Figures 4-5)"
+        f"\n(gain = network minus plain LeNet, paired by seed, mean ± std over the seeds both "
+        f"ran; trained networks per kind: {n}; bracketed: [S20] on MNIST, Figures 4-5)"
     )
     return "\n".join(lines)
+
+
+def _cells(table: np.ndarray, paper: tuple | None = None, sign: bool = True) -> str:
+    """``mean ± std`` over the seeds (rows) that ran, per column."""
+    kept = table[~np.isnan(table).any(axis=1)]
+    form = "+6.2f" if sign else "6.2f"
+    cells = [
+        f"{m:{form}} ± {sd:4.2f}" + (f" [{p:5.1f}]" if paper else "")
+        for m, sd, p in zip(kept.mean(0), kept.std(0), paper or [None] * kept.shape[1], strict=True)
+    ]
+    return "".join(f"{c:>22}" for c in cells)
 
 
 def main(argv: list[str] | None = None) -> xr.Dataset:

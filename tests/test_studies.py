@@ -308,3 +308,28 @@ def test_printed_output_folder_never_shows_the_machine_s_folders(tmp_path, monke
     monkeypatch.chdir(tmp_path / "studies")
     assert shown_path(work / "_build" / "results") == str(Path("..", "docs", "_build", "results"))
     assert shown_path(Path("/elsewhere/out")) == str(Path("/elsewhere/out"))
+
+
+def test_corf_layer_maps(tmp_path):
+    pytest.importorskip("torch")
+    ds = run_study("corf_layer_maps", tmp_path)
+    study = load_study("corf_layer_maps")
+    # the stored core maps are the core's: recomputed here at two of the orientations
+    theta = ds.orientation.values
+    core = np.asarray(study.MAP_CELL.response(ds.image.values, theta[[0, 3]]))
+    np.testing.assert_allclose(ds.core_response.values[[0, 3]], core, rtol=0, atol=1e-12)
+    # the layer's maps (float64) equal the core cell's to < 1e-10 of the peak, zeros included
+    peak = float(ds.core_response.max())
+    assert float(abs(ds.layer_response - ds.core_response).max()) < 1e-10 * peak
+    assert bool(((ds.layer_response == 0) == (ds.core_response == 0)).all())
+    assert ds.attrs["max_error_over_peak"] < 1e-10
+    # training starts from the cell's parameters, and moves every one of them
+    cell = study.TRAIN_CELL
+    start, end = ds.sel(stage="initial"), ds.sel(stage="trained")
+    np.testing.assert_allclose(start.inhibition_strength, cell.inhibition_strength, rtol=1e-6)
+    assert float(start.weight_sigma) == pytest.approx(cell.pull.subunit_set.weight_sigma, rel=1e-6)
+    assert float(start.dog_sigma) == pytest.approx(cell.push.sigma, rel=1e-6)
+    assert float(abs(end.inhibition_strength - start.inhibition_strength).max()) > 1e-3
+    assert abs(float(end.weight_sigma) - float(start.weight_sigma)) > 1e-3
+    assert abs(float(end.dog_sigma) - float(start.dog_sigma)) > 1e-3
+    assert bool(np.isfinite(ds.loss).all())

@@ -49,6 +49,8 @@ __all__ = ["FLAGS", "main"]
 
 # the placements of v1pushpull.torch.models, repeated so that `compare` needs no torch
 PLACEMENTS = ("none", "first", "first_stage", "all")
+# the front ends of v1pushpull.torch.front_end, repeated for the same reason
+FRONT_ENDS = ("none", "corf", "pushpull_corf")
 
 #: The option of this command that sets each argument of the library (the one place where
 #: API names become flags in error messages).
@@ -62,6 +64,8 @@ FLAGS: dict[str, str] = {
     "dataset": "--dataset",
     "device": "--device",
     "epochs": "--epochs",
+    "front_end": "--front-end",
+    "front_end_trainable": "--front-end-trainable",
     "labels": "--labels",
     "lr": "--lr",
     "num_workers": "--workers",
@@ -164,6 +168,18 @@ def _add_train(commands: Any) -> None:
         choices=("upsample", "inverted"),
         default="upsample",
         help="pull kernel: upsampled push kernel [S20] or inverted one (PushPull-Net)",
+    )
+    train.add_argument(
+        "--front-end",
+        choices=FRONT_ENDS,
+        default="none",
+        help="a CORF or push-pull CORF layer (8 orientations, a cell that fits the images) "
+        "in front of the network",
+    )
+    train.add_argument(
+        "--front-end-trainable",
+        action="store_true",
+        help="learn the front end's k, subunit weights and DoG σ (default: the core cell's)",
     )
     train.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     train.add_argument("--no-augment", action="store_true", help="no data augmentation")
@@ -326,11 +342,13 @@ def _train(args: argparse.Namespace) -> None:
     if family == "lenet":
         shape["input_size"] = spec.image_size
     training.seed_everything(args.seed)
-    model = models.build_model(args.arch, pushpull=args.pushpull, options=options, **shape)
+    front = {"front_end": args.front_end, "front_end_trainable": args.front_end_trainable}
+    model = models.build_model(args.arch, pushpull=args.pushpull, options=options, **shape, **front)
     metadata = {
         "arch": args.arch,
         "pushpull": args.pushpull,
         **shape,
+        **front,
         **options.as_metadata(),
         "dataset": spec.name,
         "batch_size": recipe.batch_size,
@@ -420,6 +438,8 @@ def _evaluate(args: argparse.Namespace) -> None:
     writable_folder(out.parent, "out")
     placement = metadata["pushpull"]
     name = args.name or metadata["arch"] + ("" if placement == "none" else f"-pp-{placement}")
+    if args.name is None and metadata.get("front_end", "none") != "none":
+        name += f"-{metadata['front_end']}"
     try:
         results = evaluation.evaluate(
             model,

@@ -77,7 +77,10 @@ def test_reflect_padding_mode_matches_filter_bank_reflect(rng):
 )
 def test_cell_source_uses_its_linear_receptive_fields(cell, rgb):
     orientations = [0.0, math.pi / 3, math.pi]
-    layer = to_torch_layer(cell, orientations=orientations, kernel_size=9, dtype=F64)
+    # as_linear: a CORFCell's linear route (its default is the CORF layer); no-op for Gabor
+    layer = to_torch_layer(
+        cell, orientations=orientations, kernel_size=9, dtype=F64, as_linear=True
+    )
     fields = cell.linear_receptive_fields(orientations, size=9)
     gray = rgb.mean(axis=0)
     np.testing.assert_allclose(
@@ -214,4 +217,28 @@ def test_pushpull_cell_source_takes_push_fields_and_pull_scale(rgb):
     with pytest.raises(ValueError, match=r"conflicts with the cell.s pull_scale=3\.0"):
         to_torch_layer(cell, scale=2.0)
     with pytest.raises(ValueError, match="cannot express"):
-        to_torch_layer(PushPullCell(CORFCell()))
+        to_torch_layer(PushPullCell(CORFCell()), as_linear=True)
+
+
+@pytest.mark.parametrize("pushpull", [False, True], ids=["corf", "pushpull_corf"])
+def test_corf_cells_become_the_corf_layer_with_the_cells_responses(pushpull):
+    from v1pushpull.torch.corf_layer import CORFConv2d
+
+    push = CORFCell(sigma=1.0, rho=(1.4135, 3.031, 6.9796))
+    cell = PushPullCell(push) if pushpull else push
+    orientations = [0.0, math.pi / 2, 1.2]
+    layer = to_torch_layer(cell, in_channels=1, orientations=orientations, dtype=F64)
+    assert isinstance(layer, CORFConv2d)
+    image = np.random.default_rng(3).random((40, 40))
+    out = layer(torch.as_tensor(image)[None, None]).detach().numpy()[0]
+    expected = np.asarray(cell.response(image, orientations))
+    assert np.abs(out - expected).max() <= 1e-10 * np.abs(expected).max()
+    if pushpull:
+        assert float(layer.inhibition_strength[0]) == cell.inhibition_strength
+    frozen = to_torch_layer(cell, in_channels=1, trainable=False)
+    assert len(frozen.orientations) == 8  # to_torch_layer's default count
+    assert not any(p.requires_grad for p in frozen.parameters())
+    with pytest.raises(ValueError, match=r"\['kernel_size'\] do not apply.*as_linear=True"):
+        to_torch_layer(cell, kernel_size=9)
+    with pytest.raises(TypeError, match="as_linear must be a bool"):
+        to_torch_layer(cell, as_linear="yes")

@@ -210,6 +210,19 @@ def _released_angles(angles: Any) -> np.ndarray:
     return np.mod(np.pi - np.asarray(angles, dtype=np.float64), 2.0 * np.pi)
 
 
+def _released_shifts(
+    phis: np.ndarray, rhos: np.ndarray, theta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The released ``getResponse``'s integer shifts (dx, dy), (n_orientations, n_subunits),
+    in its own frame: φ_m + θ_m mod 2π, then ``fix`` (toward zero) of ρ cos and ρ sin, with
+    ``rhos`` as it applies them (rounded to 3 decimals, :func:`_round3`)."""
+    angle = np.mod(_released_angles(phis)[None, :] + _released_angles(theta)[:, None], 2.0 * np.pi)
+    rho = np.asarray(rhos, dtype=np.float64)[None, :]
+    dx = np.fix(rho * np.cos(angle)).astype(np.int64)
+    dy = -np.fix(rho * np.sin(angle)).astype(np.int64)
+    return dx, dy
+
+
 def check_image_size(images: Any, support: int, what: str) -> None:
     """Raise a clear error when images are smaller than a cell's spatial support."""
     height, width = (int(n) for n in images.shape[-2:])
@@ -1048,14 +1061,7 @@ class CORFCell(SimpleCell):
         ``fix`` of ρ cos and ρ sin (truncated toward zero)."""
         if self.convention == "corrected":
             return self.subunit_set.shifts(theta)
-        angle = np.mod(
-            _released_angles(self.subunit_set.phis)[None, :] + _released_angles(theta)[:, None],
-            2.0 * np.pi,
-        )
-        rho = self._applied_rhos()[None, :]
-        dx = np.fix(rho * np.cos(angle)).astype(np.int64)
-        dy = -np.fix(rho * np.sin(angle)).astype(np.int64)
-        return dx, dy
+        return _released_shifts(self.subunit_set.phis, self._applied_rhos(), theta)
 
     def linear_receptive_fields(
         self,

@@ -4,6 +4,8 @@ fields, the CNNs of the push-pull paper, their data pipelines, training and eval
 One concern per module: :mod:`~v1pushpull.torch.layers` (the layers and their
 :class:`PushPullOptions`), :mod:`~v1pushpull.torch.parametric` (Gabor push kernels),
 :mod:`~v1pushpull.torch.bridge` (core receptive fields → layers),
+:mod:`~v1pushpull.torch.corf_layer` (the CORF and push-pull CORF cells as a differentiable
+layer), :mod:`~v1pushpull.torch.front_end` (that layer in front of the models),
 :mod:`~v1pushpull.torch.models`, :mod:`~v1pushpull.torch.data` (loaders over
 :mod:`v1pushpull.registry`), :mod:`~v1pushpull.torch.checkpoints` (run folders, random
 state, fingerprints), :mod:`~v1pushpull.torch.distributed` (process group, devices),
@@ -18,6 +20,7 @@ from __future__ import annotations
 from ..robustness import MNIST_PROTOCOL
 from .bridge import color_weights, to_torch_layer
 from .checkpoints import load_checkpoint, load_model, weights_fingerprint
+from .corf_layer import CORFConv2d
 from .data import Normalize, array_loader, make_loaders
 from .distributed import end_distributed, init_distributed
 from .evaluation import ResultsFile, error_rate, evaluate
@@ -56,6 +59,7 @@ __all__ = [
     "MNIST_PROTOCOL",
     "PUSHPULL_PLACEMENTS",
     "RECIPES",
+    "CORFConv2d",
     "DenseNetBC",
     "GaborInvertedPushPullConv2d",
     "GaborPushPullConv2d",

@@ -2,14 +2,17 @@
 
 :func:`to_torch_layer` turns a bank of 2-D receptive fields (Gabor, DoG, the linear receptive
 field of a CORF cell, or any ``(K, h, w)`` array) into a :class:`PushPullConv2d` whose push
-kernels are those fields, so a network starts from the models of the core and trains on.
+kernels are those fields, so a network starts from the models of the core and trains on. A
+CORF cell, or a push-pull cell of one, becomes the full non-linear model instead, a
+:class:`~v1pushpull.torch.corf_layer.CORFConv2d`; ``as_linear=True`` keeps the old route (its
+linear receptive fields as push kernels).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import torch
@@ -20,6 +23,9 @@ from ..cells import GaborCell, PushPullCell
 from ..corruptions import LUMINANCE_WEIGHTS
 from ..kernels import dog_bank, gabor_bank
 from .layers import PushPullConv2d, _is_integer, _pair
+
+if TYPE_CHECKING:
+    from .corf_layer import CORFConv2d
 
 __all__ = ["COLOR_MODES", "LUMINANCE_WEIGHTS", "PRESETS", "color_weights", "to_torch_layer"]
 
@@ -153,9 +159,11 @@ def to_torch_layer(
     trainable: bool = True,
     device: Any = None,
     dtype: torch.dtype = torch.float32,
+    as_linear: bool = False,
     **layer_kwargs: Any,
-) -> PushPullConv2d:
-    """A :class:`PushPullConv2d` whose push kernels are receptive fields from the core.
+) -> PushPullConv2d | CORFConv2d:
+    """A :class:`PushPullConv2d` whose push kernels are receptive fields from the core, or the
+    :class:`~v1pushpull.torch.corf_layer.CORFConv2d` of a CORF cell.
 
     Parameters
     ----------
@@ -164,9 +172,16 @@ def to_torch_layer(
 
         - an array ``(K, h, w)`` (or ``(h, w)``) of any backend, e.g. from
           :func:`v1pushpull.gabor_bank` or :func:`v1pushpull.dog_bank`;
+        - a :class:`v1pushpull.cells.CORFCell`, or a :class:`v1pushpull.cells.PushPullCell`
+          of one: the cell itself as a layer,
+          ``CORFConv2d.from_cell(cell, in_channels, orientations, color=color,
+          trainable=trainable, device=device, dtype=dtype)`` (its responses, not a linear
+          filter; every learnable parameter of the layer learns when ``trainable``). With
+          ``as_linear=True`` a CORFCell takes the route below instead;
         - an object with ``linear_receptive_fields(orientations, size=None)``, such as
-          :class:`v1pushpull.cells.GaborCell` or :class:`v1pushpull.cells.CORFCell` (whose
-          linear field is the weighted sum of its shifted, blurred DoG subunits);
+          :class:`v1pushpull.cells.GaborCell` or, with ``as_linear=True``,
+          :class:`v1pushpull.cells.CORFCell` (whose linear field is the weighted sum of its
+          shifted, blurred DoG subunits);
         - a :class:`v1pushpull.cells.PushPullCell` of a Gabor cell: the push kernels are its
           push cell's fields and the layer's ``scale`` is its ``pull_scale`` (a different
           ``scale`` argument is an error). Its inhibition strength k is *not* converted to α:
@@ -174,7 +189,8 @@ def to_torch_layer(
           while the cell's pull has the push's, so k ≈ (3-4)·α (see
           :mod:`v1pushpull.cells.pushpull`); ``alpha`` comes from the argument (default 1,
           the paper's), and must be given when k is not its default 1. A CORF push-pull
-          cell (shifted pull) has no layer counterpart and is refused;
+          cell (shifted pull) has no linear counterpart and is refused with
+          ``as_linear=True``;
         - a preset: ``"gabor"`` (λ = ``kernel_size/2`` px, 1 octave, γ = 0.5, phases 0 and
           π/2, 8 orientations in [0, π): 16 kernels, Petkov normalisation), ``"dog"`` (σ =
           ``kernel_size/6`` and ``kernel_size/4`` px, on and off: 4 kernels), ``"corf"``
@@ -206,13 +222,21 @@ def to_torch_layer(
         Whether the push kernels receive gradients.
     device, dtype :
         Where the layer lives (default: a torch source's device, else the CPU; float32).
+    as_linear : bool
+        For a CORF cell: build a :class:`PushPullConv2d` from its linear receptive fields
+        (the route of versions before the CORF layer) instead of the
+        :class:`~v1pushpull.torch.corf_layer.CORFConv2d` (default False). Other sources
+        always take the linear route, so it changes nothing for them.
     **layer_kwargs :
         Other :class:`PushPullConv2d` options (``alpha``, ``scale``, ``trainable_alpha``,
         ``pull``, ``pull_pooling``, ``dilation``, ``bias``, ``padding_mode``).
 
     Returns
     -------
-    PushPullConv2d
+    PushPullConv2d or CORFConv2d
+        A CORF cell (``as_linear=False``): the
+        :class:`~v1pushpull.torch.corf_layer.CORFConv2d` of the cell, ``out_channels`` = the
+        orientations (``C·`` those for ``"per_channel"``). Otherwise a PushPullConv2d with
         ``push.weight[k, c] = color_weights[c] · field[k]`` (correlation kernels, origin at the
         centre, as in :func:`v1pushpull.filter_bank`), ``out_channels = K`` (``C·K`` for
         ``"per_channel"``).
@@ -221,8 +245,9 @@ def to_torch_layer(
     ------
     ValueError
         For an unknown preset or colour mode, a bank of the wrong shape, options that do not
-        apply to the source, shape arguments in ``layer_kwargs``, ``kernel_size < 3`` for a
-        preset or a cell (``< 1`` for ``"random"``), ``"gabor"`` with ``kernel_size < 4``
+        apply to the source (``kernel_size``, ``stride``, ``padding`` and ``layer_kwargs`` do
+        not apply to a CORF layer), shape arguments in ``layer_kwargs``, ``kernel_size < 3`` for
+        a preset or a cell (``< 1`` for ``"random"``), ``"gabor"`` with ``kernel_size < 4``
         (λ = ``kernel_size/2`` below 2 px), an all-zero kernel in an array source, or a
         PushPullCell that is of a CORF cell, whose ``pull_scale`` contradicts ``scale``, or
         whose k is not 1 without an explicit ``alpha``.
@@ -244,8 +269,29 @@ def to_torch_layer(
     >>> pp = to_torch_layer(PushPullCell(GaborCell(4.0)), in_channels=1, alpha=0.5)
     >>> pp.push.weight.shape[0], pp.scale, pp.alpha
     (8, 2.0, 0.5)
+    >>> from v1pushpull.cells import CORFCell
+    >>> type(to_torch_layer(PushPullCell(CORFCell()), in_channels=1)).__name__
+    'CORFConv2d'
+    >>> type(to_torch_layer(CORFCell(sigma=1.0), in_channels=1, as_linear=True)).__name__
+    'PushPullConv2d'
     """
     kernel_size = _check_arguments(source, in_channels, kernel_size, n_kernels, layer_kwargs)
+    if not isinstance(as_linear, bool):
+        raise TypeError(f"as_linear must be a bool, got {as_linear!r}")
+    if not as_linear and _is_corf_cell(source):
+        return _corf_layer(
+            source,
+            in_channels,
+            orientations,
+            color,
+            trainable,
+            device,
+            dtype,
+            kernel_size=kernel_size,
+            stride=stride,
+            padding=padding,
+            **layer_kwargs,
+        )
     if isinstance(source, str) and source == "random":
         if orientations is not None or color != "replicate":
             raise ValueError("orientations and color do not apply to source='random'")
@@ -280,6 +326,44 @@ def to_torch_layer(
         layer.push.weight.copy_(torch.as_tensor(push, dtype=dtype))
     layer.push.weight.requires_grad_(trainable)
     return layer
+
+
+def _is_corf_cell(source: Any) -> bool:
+    from ..cells import CORFCell
+
+    if isinstance(source, PushPullCell):
+        source = source.push
+    return isinstance(source, CORFCell)
+
+
+def _corf_layer(
+    cell: Any,
+    in_channels: int,
+    orientations: int | Sequence[float] | None,
+    color: ColorMode,
+    trainable: bool,
+    device: Any,
+    dtype: torch.dtype,
+    **linear_only: Any,
+) -> CORFConv2d:
+    """The CORFConv2d of a CORF (push-pull) cell; refuses the options of the linear route."""
+    from .corf_layer import CORFConv2d
+
+    given = sorted(
+        name
+        for name, value in linear_only.items()
+        if not (value is None or (name == "stride" and value == 1))
+    )
+    if given:
+        raise ValueError(
+            f"{given} do not apply to the CORF layer of a CORF cell (it keeps the image size "
+            "and has no kernel); pass as_linear=True for a PushPullConv2d of its linear "
+            "receptive fields"
+        )
+    count = _DEFAULT_ORIENTATIONS if orientations is None else orientations
+    return CORFConv2d.from_cell(
+        cell, in_channels, count, color=color, trainable=trainable, device=device, dtype=dtype
+    )
 
 
 def _check_arguments(
@@ -373,8 +457,9 @@ def _pushpull_cell_options(cell: PushPullCell, layer_kwargs: dict[str, Any]) -> 
         raise ValueError(
             "a PushPullCell of a CORFCell has a pull cell shifted by pull_shift="
             f"{cell.pull_shift!r} px, which PushPullConv2d (an upsampled, negated push "
-            "kernel) cannot express; pass the CORFCell itself for its linear receptive "
-            "fields and choose scale and alpha"
+            "kernel) cannot express; leave as_linear out for its CORF layer (CORFConv2d), or "
+            "pass the CORFCell itself for its linear receptive fields and choose scale and "
+            "alpha"
         )
     options = dict(layer_kwargs)
     if "scale" in options and options["scale"] != cell.pull_scale:

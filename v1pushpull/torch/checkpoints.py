@@ -352,6 +352,7 @@ def load_model(
     >>> type(model).__name__, metadata["dataset"]
     ('LeNet', 'digits')
     """
+    from .front_end import FRONT_END_KEYS
     from .layers import PushPullOptions
     from .models import ARCHITECTURES, build_model
 
@@ -381,6 +382,7 @@ def load_model(
         pushpull=metadata["pushpull"],
         options=PushPullOptions.from_metadata(metadata),
         **{k: metadata[k] for k in _MODEL_KEYS if k in metadata},
+        **{k: metadata[k] for k in FRONT_END_KEYS if k in metadata},
     )
     try:
         model.load_state_dict(state, strict=True)

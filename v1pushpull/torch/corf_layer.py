@@ -75,7 +75,14 @@ from torch import nn
 
 from .._backend import check_positive
 from ..cells import CORFCell, PushPullCell
-from ..cells.corf import _FLOOR_EPS, SubunitSet, _gaussian_taps, _round_shift
+from ..cells.corf import (
+    _FLOOR_EPS,
+    SubunitSet,
+    _gaussian_taps,
+    _released_shifts,
+    _round3,
+    _round_shift,
+)
 from ..filtering import PADDING_MODES
 from .bridge import COLOR_MODES, _orientation_values, color_weights
 
@@ -89,7 +96,6 @@ CORF_PARAMETERS: tuple[str, ...] = ("inhibition_strength", "weight_sigma", "dog_
 
 _DOG_RATIO = 0.5  # centre σ / surround σ of the LGN cells, as in the core's dog_kernel
 _DOG_TRUNCATE = 3.0  # corrected DoG support: radius int(3σ + 0.5), as dog_kernel
-_RELEASED_RHO_DECIMALS = 3  # the released code rounds ρ to 3 decimals for maps and weights
 _MIN_SIGMA = 0.1  # px: smallest DoG σ and weight σ̂ the layer uses (a documented clamp)
 
 
@@ -105,21 +111,12 @@ def _integer_shifts(
     corrected: the core's :meth:`SubunitSet.shifts` (rounded half away from zero). released:
     as the released ``getResponse`` computes them, in its own frame (y up, angles
     ``(π − a) mod 2π``): ``fix`` (toward zero) of ``ρ cos(φ_m + θ_m)`` and ``ρ sin(φ_m + θ_m)``
-    with ρ rounded to 3 decimals; it reads ``map(i − fix(ρ sin), j + fix(ρ cos))``.
+    with ρ rounded to 3 decimals; it reads ``map(i − fix(ρ sin), j + fix(ρ cos))`` (the
+    core's :func:`~v1pushpull.cells.corf._released_shifts`, shared with its engine).
     """
     if convention == "corrected":
         return units.shifts(theta)
-    angle = np.mod(
-        _released_angles(units.phis)[None, :] + _released_angles(theta)[:, None], 2 * np.pi
-    )
-    dx = np.fix(rhos[None, :] * np.cos(angle)).astype(np.int64)
-    dy = -np.fix(rhos[None, :] * np.sin(angle)).astype(np.int64)
-    return dx, dy
-
-
-def _released_angles(angles: np.ndarray) -> np.ndarray:
-    """This library's angles as the released code's: ``(π − a) mod 2π`` (its own inverse)."""
-    return np.mod(np.pi - np.asarray(angles, dtype=np.float64), 2.0 * np.pi)
+    return _released_shifts(units.phis, rhos, theta)
 
 
 def _lgn_floor(images: torch.Tensor, convention: str) -> torch.Tensor | float:
@@ -140,8 +137,7 @@ def _effective_rhos(units: SubunitSet, convention: str) -> np.ndarray:
     """ρ (px) used for map identity, blur radius, shift and weight."""
     if convention == "released":
         # MATLAB's round, half away from zero: 2.1325 → 2.133 (NumPy's round gives 2.132)
-        scale = 10.0**_RELEASED_RHO_DECIMALS
-        return _round_shift(units.rhos * scale) / scale
+        return _round3(units.rhos)
     return units.rhos
 
 

@@ -538,6 +538,8 @@ def build_model(
     num_classes: int = 10,
     in_channels: int | None = None,
     options: PushPullOptions | None = None,
+    front_end: str = "none",
+    front_end_trainable: bool = False,
     **kwargs: Any,
 ) -> nn.Module:
     """Build one of the networks of [S20] by name.
@@ -556,6 +558,14 @@ def build_model(
         Input channels; None takes the architecture's data set (1 for LeNet, 3 otherwise).
     options : PushPullOptions or None
         Options of the push-pull layers; None takes the defaults.
+    front_end : {"none", "corf", "pushpull_corf"}
+        A fixed or learnable CORF / push-pull CORF layer in front of the network
+        (:mod:`v1pushpull.torch.front_end`): its orientation maps, standardised by a
+        BatchNorm, are the input channels of the first convolution. Its cell fits the image
+        size (``input_size`` for LeNet, 32 px otherwise; see
+        :func:`~v1pushpull.torch.front_end.front_end_cell`).
+    front_end_trainable : bool
+        Whether the front end's parameters learn (default False: the core cell's).
     **kwargs
         Fields of :class:`~v1pushpull.torch.layers.PushPullOptions` that replace those of
         ``options`` (``alpha``, ``scale``, ``trainable_alpha``, ``pull``, ``pull_pooling``),
@@ -583,6 +593,20 @@ def build_model(
     _check_arch(arch)
     _, builder, default_channels = ARCHITECTURES[arch]
     fields = {k: kwargs.pop(k) for k in _OPTION_FIELDS if k in kwargs}
+    if front_end != "none" or front_end_trainable:
+        from .front_end import with_front_end
+
+        return with_front_end(
+            builder,
+            front_end,
+            front_end_trainable,
+            default_channels if in_channels is None else in_channels,
+            kwargs.get("input_size", 28 if ARCHITECTURES[arch][0] == "lenet" else 32),
+            num_classes=num_classes,
+            pushpull=pushpull,
+            options=PushPullOptions.resolve(options, **fields),
+            **kwargs,
+        )
     return builder(
         num_classes=num_classes,
         in_channels=default_channels if in_channels is None else in_channels,
