@@ -126,7 +126,7 @@ def test_dual_output_refuses_what_it_cannot_honour(kwargs, argument):
 
 def test_dual_output_travels_through_build_model_and_checkpoints(tmp_path):
     model = build_model("lenet-d", pushpull="first", in_channels=1, dual_output=True)
-    assert tuple(model.state_dict()["conv1.push.weight"].shape)[0] == 2  # 4 maps = 2 + 2
+    assert model.state_dict()["conv1.push.weight"].shape[0] == 2  # 4 maps = 2 + 2
     metadata = {"arch": "lenet-d", "pushpull": "first", **model.options.as_metadata()}
     assert metadata["dual_output"] is True
     save_model(tmp_path, model, metadata)
@@ -220,8 +220,8 @@ def test_a_pushpullnet_state_dict_loads_and_computes_their_unit(tmp_path, traina
     alpha = theirs["conv1.pull_inhibition_strength"].view(1, 16, 1, 1) if trainable else 0.7
     x = torch.rand(2, 3, 16, 16)
     pooled = F.avg_pool2d(F.conv2d(x, pull_weight, padding=1), 5, 1, 2, count_include_pad=False)
-    expected = F.relu(F.conv2d(x, weight, padding=1)) - alpha * F.relu(pooled) + bias.view(
-        1, 16, 1, 1
+    expected = (
+        F.relu(F.conv2d(x, weight, padding=1)) - alpha * F.relu(pooled) + bias.view(1, 16, 1, 1)
     )
     with torch.no_grad():
         torch.testing.assert_close(model.conv1(x), expected, rtol=1e-5, atol=1e-5)
