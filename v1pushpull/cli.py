@@ -221,8 +221,9 @@ def _add_evaluate(commands: Any) -> None:
         nargs="*",
         metavar="NAME",
         help="also the CIFAR-10-P stability (flip probability, top-5 and Zipf distances) → "
-        "RUN/stability.nc, under these perturbations (none named: the 10 of the release's "
-        "evaluation); sequences generated from the test images, or read from --cifar10p-root",
+        "stability.nc beside the --out file (default RUN/), under these perturbations "
+        "(none named: the 10 of the release's evaluation); sequences generated from the test "
+        "images, or read from --cifar10p-root",
     )
     evaluate.add_argument(
         "--stability-convention",
@@ -243,7 +244,7 @@ def _add_evaluate(commands: Any) -> None:
         type=float,
         metavar="E",
         help="also the error under an adversarial attack at these L∞ radii, in pixel units "
-        "(e.g. 0.0314 for 8/255) → RUN/adversarial.nc",
+        "(e.g. 0.0314 for 8/255) → adversarial.nc beside the --out file (default RUN/)",
     )
     evaluate.add_argument(
         "--attack", choices=("fgsm", "pgd"), default="fgsm", help="attack of --adv-eps"
