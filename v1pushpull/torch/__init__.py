@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..robustness import MNIST_PROTOCOL
 from .adversarial import adversarial_error, fgsm, pgd
-from .antialias import BlurPool2d, antialias, binomial_filter
+from .antialias import BlurPool2d, binomial_filter
 from .bridge import color_weights, to_torch_layer
 from .checkpoints import load_checkpoint, load_model, weights_fingerprint
 from .data import Normalize, array_loader, make_loaders
@@ -63,6 +63,8 @@ from .training import (
     train,
 )
 
+# the function antialias stays in its module: a package attribute of that name would hide
+# the submodule v1pushpull.torch.antialias (build_model(..., antialias=3) applies it)
 __all__ = [
     "ANTIALIAS",
     "ARCHITECTURES",
@@ -86,7 +88,6 @@ __all__ = [
     "ResNetCIFAR",
     "ResultsFile",
     "adversarial_error",
-    "antialias",
     "array_loader",
     "binomial_filter",
     "build_model",
