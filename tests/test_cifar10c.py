@@ -100,3 +100,24 @@ def test_errors(tmp_path):
         make_cifar10c(tmp_path, tmp_path / "out", corruptions=["fog"])
     with pytest.raises(FileNotFoundError, match="frost photograph"):
         load_frost_images(tmp_path)
+
+
+def test_the_v1pushpull_command_writes_the_same_set(tmp_path, capsys):
+    from v1pushpull.cli import main as v1pushpull_main
+
+    images, labels = write_cifar10_test_batch(tmp_path / "cifar", 4, seed=1)
+    out = tmp_path / "C"
+    status = v1pushpull_main(["make-cifar10c", "--cifar", str(tmp_path / "cifar"), "--out",
+                              str(out), "--corruptions", "shot_noise", "--seed", "2",
+                              "--no-progress"])  # fmt: skip
+    assert status == 0 and "1 corruption files" in capsys.readouterr().out
+    array = np.load(out / "shot_noise.npy")
+    index = CIFAR10C_CORRUPTIONS.index("shot_noise")
+    for severity in range(1, 6):
+        rng = np.random.default_rng([2, index, severity])
+        expected = corrupt_uint8(images, "shot_noise", severity, seed=rng)
+        np.testing.assert_array_equal(array[(severity - 1) * 4 : severity * 4], expected)
+    np.testing.assert_array_equal(np.load(out / "labels.npy"), np.tile(labels, 5))
+    with pytest.raises(SystemExit) as exit_info:
+        v1pushpull_main(["make-cifar10c", "--out", str(out)])
+    assert exit_info.value.code == 2 and "--cifar" in capsys.readouterr().err

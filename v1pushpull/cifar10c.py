@@ -50,6 +50,10 @@ FROST_FILES: tuple[str, ...] = (
 )
 
 
+#: One line on what the command line does.
+DESCRIPTION = "Generate CIFAR-10-C (release layout) from the CIFAR-10 test batch."
+
+
 def load_frost_images(folder: str | os.PathLike) -> list[np.ndarray]:
     """The frost pictures as the release used them, for ``corrupt(..., frost_images=)``.
 
@@ -240,12 +244,8 @@ def make_cifar10c(
     return done
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: ``python -m v1pushpull.cifar10c --cifar DIR --out DIR [--frost DIR]``."""
-    parser = argparse.ArgumentParser(
-        prog="python -m v1pushpull.cifar10c",
-        description="Generate CIFAR-10-C (release layout) from the CIFAR-10 test batch.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the generator's command line (``main`` and ``v1pushpull make-cifar10c``)."""
     parser.add_argument("--cifar", required=True, help="folder with cifar-10-batches-py/")
     parser.add_argument("--out", required=True, help="output folder")
     parser.add_argument("--frost", default=None, help="folder with frost1.png ... frost6.jpg")
@@ -253,7 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--images", type=int, default=None, help="first N test images only")
     parser.add_argument("--no-progress", action="store_true")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Generate the set for parsed :func:`add_arguments` options and print what was written."""
     start = time.perf_counter()
     written = make_cifar10c(
         args.cifar,
@@ -269,6 +272,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"({time.perf_counter() - start:.1f} s)"
     )
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: ``python -m v1pushpull.cifar10c --cifar DIR --out DIR [--frost DIR]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m v1pushpull.cifar10c",
+        description=DESCRIPTION,
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":  # pragma: no cover

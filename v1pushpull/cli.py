@@ -9,10 +9,13 @@
 ``train`` writes ``checkpoint.pt`` after every epoch (a rerun of the same command resumes
 from it), then ``model.pt``, ``history.nc`` and ``run.json``. Under ``torchrun`` it trains
 with DistributedDataParallel, e.g. ``torchrun --nproc_per_node=4 -m v1pushpull train ...``.
-``evaluate`` writes the errors under each corruption to ``robustness.nc``, resuming an
+``evaluate`` writes the errors under each corruption to ``robustness.nc`` (and, asked for,
+the CIFAR-10-P stability to ``stability.nc`` with ``--stability``, the FGSM / PGD error to
+``adversarial.nc`` with ``--adv-eps``), resuming an
 interrupted evaluation of the same weights (the file records their SHA-256 and epoch; results
 of other weights are evaluated anew). ``compare`` writes ``comparison.png`` (error against
-severity per corruption) and ``comparison.csv``, and prints the table.
+severity per corruption) and ``comparison.csv``, and prints the table. ``make-cifar10c``
+writes the CIFAR-10-C files (:mod:`v1pushpull.cifar10c`).
 
 ``train`` and ``evaluate`` say how many torch CPU threads they use (one on machines with at
 most two usable cores, where more only slow these small networks down; ``--threads`` sets
@@ -56,6 +59,8 @@ FRONT_ENDS = ("none", "corf", "pushpull_corf")
 #: API names become flags in error messages).
 FLAGS: dict[str, str] = {
     "alpha": "--alpha",
+    "antialias": "--antialias",
+    "pull_pooling": "--pull-pooling",
     "arch": "--arch",
     "baseline": "--baseline",
     "batch_size": "--batch-size",
@@ -63,6 +68,7 @@ FLAGS: dict[str, str] = {
     "data_root": "--data-root",
     "dataset": "--dataset",
     "device": "--device",
+    "dual_output": "--dual-output",
     "epochs": "--epochs",
     "front_end": "--front-end",
     "front_end_trainable": "--front-end-trainable",
@@ -161,8 +167,20 @@ def _add_train(commands: Any) -> None:
     )
     train.add_argument("--workers", type=int, default=0, help="data loader worker processes")
     train.add_argument("--alpha", type=float, default=1.0, help="inhibition strength α")
-    train.add_argument("--scale", type=float, default=2.0, help="pull kernel upsampling s")
+    train.add_argument(
+        "--scale",
+        type=float,
+        default=2.0,
+        help="pull kernel size factor s (> 0; below 1 "
+        "the pull kernel is smaller than the push kernel)",
+    )
     train.add_argument("--trainable-alpha", action="store_true", help="learn α per channel")
+    train.add_argument(
+        "--dual-output",
+        action="store_true",
+        help="push-pull layers return the push and the pull maps as separate channels "
+        "(the released layer's dual_output; --pull upsample, α unused)",
+    )
     train.add_argument(
         "--pull",
         choices=("upsample", "inverted"),
@@ -180,6 +198,20 @@ def _add_train(commands: Any) -> None:
         "--front-end-trainable",
         action="store_true",
         help="learn the front end's k, subunit weights and DoG σ (default: the core cell's)",
+    )
+    train.add_argument(
+        "--pull-pooling",
+        type=int,
+        help="--pull inverted only: odd side (px) of the average pooling of the pull response "
+        "(PushPull-Net's PP3 / PP5: 3 / 5; default: none)",
+    )
+    train.add_argument(
+        "--antialias",
+        type=int,
+        choices=(1, 2, 3, 5),
+        default=1,
+        help="binomial blur of this size before every strided convolution (the release's "
+        "size_lpf, Zhang 2019; ResNets only; 1 = off)",
     )
     train.add_argument("--no-amp", action="store_true", help="no mixed precision on CUDA")
     train.add_argument("--no-augment", action="store_true", help="no data augmentation")
@@ -217,6 +249,42 @@ def _add_evaluate(commands: Any) -> None:
         "contrast_poisson, indices 1-4 into the levels of [S20] (default: all)",
     )
     evaluate.add_argument("--batch-size", type=int, default=500, help="images per forward pass")
+    evaluate.add_argument(
+        "--stability",
+        nargs="*",
+        metavar="NAME",
+        help="also the CIFAR-10-P stability (flip probability, top-5 and Zipf distances) → "
+        "stability.nc beside the --out file (default RUN/), under these perturbations "
+        "(none named: the 10 of the release's evaluation); sequences generated from the test "
+        "images, or read from --cifar10p-root",
+    )
+    evaluate.add_argument(
+        "--stability-convention",
+        choices=("hendrycks", "released"),
+        default="hendrycks",
+        help="reference frame of the noise perturbations: the first frame (the paper) or the "
+        "previous one (the released cifar-p-eval.py)",
+    )
+    evaluate.add_argument(
+        "--stability-sequences", type=int, help="use only the first N sequences (default: all)"
+    )
+    evaluate.add_argument(
+        "--cifar10p-root", type=Path, help="folder of the released CIFAR-10-P .npy files"
+    )
+    evaluate.add_argument(
+        "--adv-eps",
+        nargs="+",
+        type=float,
+        metavar="E",
+        help="also the error under an adversarial attack at these L∞ radii, in pixel units "
+        "(e.g. 0.0314 for 8/255) → adversarial.nc beside the --out file (default RUN/)",
+    )
+    evaluate.add_argument(
+        "--attack", choices=("fgsm", "pgd"), default="fgsm", help="attack of --adv-eps"
+    )
+    evaluate.add_argument(
+        "--pgd-steps", type=int, default=10, help="PGD iterations (step 2.5·ε/steps)"
+    )
     _common(evaluate)
 
 
@@ -232,6 +300,18 @@ def _add_compare(commands: Any) -> None:
     )
 
 
+def _add_make_cifar10c(commands: Any) -> None:
+    from . import cifar10c
+
+    make = commands.add_parser(
+        "make-cifar10c",
+        help="write CIFAR-10-C from the CIFAR-10 test batch",
+        description=cifar10c.DESCRIPTION,
+        formatter_class=_HelpFormatter,
+    )
+    cifar10c.add_arguments(make)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="v1pushpull",
@@ -243,6 +323,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_train(commands)
     _add_evaluate(commands)
     _add_compare(commands)
+    _add_make_cifar10c(commands)
     return parser
 
 
@@ -320,7 +401,9 @@ def _train(args: argparse.Namespace) -> None:
     from .torch.layers import PushPullOptions
 
     spec = _data_set(args.dataset, args.data_root)
-    options = PushPullOptions(args.alpha, args.scale, args.trainable_alpha, args.pull)
+    options = PushPullOptions(
+        args.alpha, args.scale, args.trainable_alpha, args.pull, args.pull_pooling, args.dual_output
+    )
     _check_pushpull_flags(args, options)
     _note_augmentation(args, spec)
     if args.workers < 0:
@@ -343,12 +426,20 @@ def _train(args: argparse.Namespace) -> None:
         shape["input_size"] = spec.image_size
     training.seed_everything(args.seed)
     front = {"front_end": args.front_end, "front_end_trainable": args.front_end_trainable}
-    model = models.build_model(args.arch, pushpull=args.pushpull, options=options, **shape, **front)
+    model = models.build_model(
+        args.arch,
+        pushpull=args.pushpull,
+        options=options,
+        antialias=args.antialias,
+        **shape,
+        **front,
+    )
     metadata = {
         "arch": args.arch,
         "pushpull": args.pushpull,
         **shape,
         **front,
+        "antialias": args.antialias,
         **options.as_metadata(),
         "dataset": spec.name,
         "batch_size": recipe.batch_size,
@@ -458,6 +549,63 @@ def _evaluate(args: argparse.Namespace) -> None:
         raise CommandError(f"{error}. {spec.how_to_get}") from error
     print(format_results(results))
     print(f"→ {out}")
+    if args.adv_eps is not None:
+        _evaluate_adversarial(args, model, spec, name, out.with_name("adversarial.nc"))
+    if args.stability is not None:
+        _evaluate_stability(args, model, spec, name, out.with_name("stability.nc"))
+
+
+def _evaluate_adversarial(
+    args: argparse.Namespace, model: Any, spec: DataSet, name: str, out: Path
+) -> None:
+    from .torch.adversarial import adversarial_error
+
+    images, labels = spec.load("test", args.data_root)
+    results = adversarial_error(
+        model,
+        images,
+        labels,
+        args.adv_eps,
+        attack=args.attack,
+        steps=args.pgd_steps,
+        seed=args.seed,
+        normalization=spec.normalization,
+        batch_size=args.batch_size,
+        device=args.device,
+        name=name,
+    )
+    write_netcdf(results, out)
+    errors = ", ".join(
+        f"ε={float(e):g}: {float(r):.2f} %"
+        for e, r in zip(results.level.values[0], results.error.values[0], strict=True)
+    )
+    print(f"{args.attack.upper()} error (clean {float(results.clean_error):.2f} %): {errors}")
+    print(f"→ {out}")
+
+
+def _evaluate_stability(
+    args: argparse.Namespace, model: Any, spec: DataSet, name: str, out: Path
+) -> None:
+    from .torch.stability_eval import evaluate_stability
+
+    if args.cifar10p_root is not None:
+        source: Any = args.cifar10p_root
+    else:
+        source, _ = spec.load("test", args.data_root)
+    results = evaluate_stability(
+        model,
+        source,
+        args.stability or None,
+        convention=args.stability_convention,
+        normalization=spec.normalization,
+        n_sequences=args.stability_sequences,
+        seed=args.seed,
+        device=args.device,
+        name=name,
+    )
+    write_netcdf(results, out)
+    print(results[["flip_probability", "top5_distance"]].to_dataframe().to_string())
+    print(f"mFP {float(results.mFP):.4f}, mT5D {float(results.mT5D):.4f} → {out}")
 
 
 # --- compare --------------------------------------------------------------------------------
@@ -527,6 +675,15 @@ def _compare(args: argparse.Namespace) -> None:
     print(f"→ {args.out / 'comparison.png'}, {args.out / 'comparison.csv'}")
 
 
+# --- make-cifar10c ---------------------------------------------------------------------------
+
+
+def _make_cifar10c(args: argparse.Namespace) -> None:
+    from .cifar10c import run
+
+    run(args)
+
+
 # --- entry point ----------------------------------------------------------------------------
 
 
@@ -553,7 +710,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
-    commands = {"train": _train, "evaluate": _evaluate, "compare": _compare}
+    commands = {
+        "train": _train,
+        "evaluate": _evaluate,
+        "compare": _compare,
+        "make-cifar10c": _make_cifar10c,
+    }
     try:
         commands[args.command](args)
     except ModuleNotFoundError as error:

@@ -16,7 +16,7 @@ shot_noise        31    0: clean; ``i ≥ 1``: ``Poisson(λ·clean)/λ``, λ = 7
 speckle_noise     31    0: clean; ``i ≥ 1``: ``clean·(1 + σ·N(0, 1))``, σ = 0.05 (0.07, 0.10)
 motion_blur       21    ImageMagick motion blur, radius 6, σ 1.8, angle ``9·(i − 20)`` degrees
 zoom_blur         31    0: clean; running mean of the clean image zoomed by ``1 + 0.004·k``, k ≤ i
-snow              31    one snow layer per image, motion-blurred (radius 10, σ 2) at ``4·i − 150``°
+snow              31    a snow layer per image, motion-blurred (radius 10, σ 2), angle ``4·i − 150``
 brightness        31    HSV value ``+ 1.5·(i − 15)/100``
 translate         16    horizontal shift by ``i − 7`` px (black fill)
 rotate            31    rotation by ``i − 15`` degrees about the centre (bilinear, black fill)
@@ -432,15 +432,22 @@ def _check_level(level: Any, perturbation: str) -> int:
     return int(level)
 
 
-# The frame makers by perturbation (the noise ones and the affine ones take more arguments).
-_FRAMES_WITH_DRAWS = {"snow": _snow_frames, "spatter": _spatter_frames}
-_DETERMINISTIC_FRAMES = {
-    "motion_blur": _motion_blur_frames,
-    "zoom_blur": _zoom_blur_frames,
-    "brightness": _brightness_frames,
-    "tilt": _tilt_frames,
-    "gaussian_blur": _gaussian_blur_frames,
-}
+def _frames(b: _Batch, perturbation: str, level: int, rng: np.random.Generator) -> list:
+    """The 8-bit frames of one perturbation (the generator of its name)."""
+    if perturbation in NOISE_PERTURBATIONS:
+        return _noise_frames(b, perturbation, level, rng)
+    if perturbation in ("snow", "spatter"):
+        return (_snow_frames if perturbation == "snow" else _spatter_frames)(b, rng)
+    generators = {
+        "motion_blur": _motion_blur_frames,
+        "zoom_blur": _zoom_blur_frames,
+        "brightness": _brightness_frames,
+        "tilt": _tilt_frames,
+        "gaussian_blur": _gaussian_blur_frames,
+    }
+    if perturbation in generators:
+        return generators[perturbation](b)
+    return _affine_frames(b, perturbation)
 
 
 def perturbation_sequence(
@@ -510,15 +517,7 @@ def perturbation_sequence(
     rng = as_generator(seed)
     # the release's inputs: the 8-bit image, its float64 and float32 /255 (values off the
     # 8-bit grid are kept in the float ones)
-    b = _Batch.from_float(x)
-    if perturbation in NOISE_PERTURBATIONS:
-        frames = _noise_frames(b, perturbation, level, rng)
-    elif perturbation in _FRAMES_WITH_DRAWS:
-        frames = _FRAMES_WITH_DRAWS[perturbation](b, rng)
-    elif perturbation in _DETERMINISTIC_FRAMES:
-        frames = _DETERMINISTIC_FRAMES[perturbation](b)
-    else:
-        frames = _affine_frames(b, perturbation)
+    frames = _frames(_Batch.from_float(x), perturbation, level, rng)
     table = (np.arange(256) / 255.0).astype(dtype)
     sequences = table[np.stack(frames, axis=1).transpose(0, 1, 4, 2, 3)]
     if perturbation in NOISE_PERTURBATIONS or perturbation == "zoom_blur":

@@ -12,7 +12,7 @@ where ``ref(j) = j − 1`` (consecutive frames), except for the noise perturbati
 are independent draws around the clean frame 1, so ``ref(j) = 1`` (the convention of
 ``cifar-p-eval.py`` in hendrycks/robustness; ``convention="released"`` uses consecutive frames
 for every perturbation, as the push-pull release's ``test_perturbation.py`` does). With
-``σ = τ_2 ∘ τ_1⁻¹`` (``σ(k)`` the rank in frame 2 of the class ranked ``k`` in frame 1):
+``σ = τ_2 ∘ τ_1⁻¹`` (``σ(k)`` the rank in frame 2 of the class ranked ``k`` in frame 1)::
 
     d_top5(τ_1, τ_2) = Σ_{k=1..5} Σ_{j=min(k, σ(k))+1}^{max(k, σ(k))} 1[1 ≤ j − 1 ≤ 5]
                      = Σ_{k=1..5} |min(k − 1, 5) − min(σ(k) − 1, 5)|

@@ -221,8 +221,9 @@ def test_pull_kernel_size_rule():
     assert pull_kernel_size(3, 1.0) == 3
     assert pull_kernel_size(3, 1.5) == 5  # ⌊4.5⌋ = 4, next odd 5
     assert pull_kernel_size(5, 1.5) == 7  # ⌊7.5⌋ = 7 is odd already
+    # scale < 1 is allowed since issue 14 (the release's rule, tests/torch/test_release_options.py)
     with pytest.raises(ValueError, match="scale"):
-        pull_kernel_size(3, 0.5)
+        pull_kernel_size(3, 0.0)
     with pytest.raises(ValueError, match="kernel_size"):
         pull_kernel_size(0, 2.0)
 

@@ -151,7 +151,7 @@ def test_registry_names_and_families():
         # the push-pull options are checked even when no layer is push-pull
         (lambda: build_model("resnet20", pushpull="none", pull="x"), "pull must be"),
         (lambda: build_model("resnet20", pushpull="none", alpha=-5), "alpha"),
-        (lambda: build_model("lenet-a", scale=0.5), "scale"),
+        (lambda: build_model("lenet-a", scale=0.0), "scale"),  # 0 < scale < 1 is allowed (issue 14)
     ],
 )
 def test_bad_arguments_raise_value_errors_naming_them(call, match):

@@ -37,7 +37,7 @@ def test_options_round_trip_through_metadata():
     [
         ({"alpha": -1.0}, "alpha"),
         ({"pull": "push"}, "pull"),
-        ({"scale": 0.5}, "scale"),
+        ({"scale": 0.0}, "scale"),  # 0 < scale < 1 is allowed (issue 14)
         ({"pull": "inverted", "scale": 1.5}, "scale"),
         ({"pull_pooling": 3}, "pull_pooling"),
         ({"pull": "inverted", "pull_pooling": 4}, "pull_pooling"),

@@ -324,7 +324,7 @@ def adversarial_error(
     Returns
     -------
     xarray.Dataset
-        As :func:`v1pushpull.torch.training.evaluate`: ``error`` (dims ``corruption`` = the
+        As :func:`v1pushpull.torch.evaluation.evaluate`: ``error`` (dims ``corruption`` = the
         attack name, ``severity`` = 1 … len(epsilons); %), the coordinate ``level``
         (corruption, severity) = ε in pixel units, and ``clean_error`` (%, unattacked). The
         attrs record the attack, its settings and the normalisation.

@@ -46,7 +46,7 @@ CHECKPOINT_NAME = "checkpoint.pt"
 #: File name of the final weights (and metadata) that ``train`` writes at the end.
 MODEL_NAME = "model.pt"
 #: The metadata keys that name the network (besides the push-pull options).
-_MODEL_KEYS = ("in_channels", "input_size")
+_MODEL_KEYS = ("in_channels", "input_size", "antialias")
 
 
 def derived_seed(*entropy: int) -> int:
@@ -299,12 +299,52 @@ def _run_metadata(saved: Mapping[str, Any], newer: tuple[int, int] | None) -> di
     return metadata
 
 
+_PUSHPULLNET_MARKER = "push_conv.weight"
+
+
+def _from_pushpullnet(
+    state: Mapping[str, Any], metadata: dict[str, Any], hyper: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[str]]:
+    """A PushPull-Net state dict in v1pushpull's names, its options put into ``metadata``, and
+    the prefixes of the units that carry a bias."""
+    from .pushpullnet import from_pushpullnet_state_dict, pushpullnet_layer_options
+
+    prefixes = [k[: -len(_PUSHPULLNET_MARKER)] for k in state if k.endswith(_PUSHPULLNET_MARKER)]
+    trainable = any(p + "pull_inhibition_strength" in state for p in prefixes)
+    options = pushpullnet_layer_options(
+        **{"trainable_pull_inhibition": trainable, **dict(hyper or {})}
+    )
+    if options.pop("trainable_alpha") != trainable:
+        raise ArgumentError(
+            "pushpullnet",
+            None,
+            "{argument} sets trainable_pull_inhibition against the state dict, which "
+            + ("holds" if trainable else "does not hold")
+            + " pull_inhibition_strength",
+            whole=True,
+        )
+    biases = [p for p in prefixes if p + "bias" in state]
+    options.pop("bias")
+    metadata.update(options, trainable_alpha=trainable, pull="inverted", scale=2.0)
+    metadata["source_layout"] = "PushPull-Net"
+    return from_pushpullnet_state_dict(state), biases
+
+
+def _add_bias(model: nn.Module, prefix: str) -> None:
+    """Give the push-pull unit at ``prefix`` (``"conv1."``) a bias, as PushPull-Net's have."""
+    layer = model.get_submodule(prefix.rstrip("."))
+    push = getattr(layer, "push", None)
+    if isinstance(push, nn.Conv2d) and push.bias is None:
+        push.bias = nn.Parameter(torch.zeros(push.out_channels, dtype=push.weight.dtype))
+
+
 def load_model(
     run: str | os.PathLike,
     *,
     arch: str | None = None,
     pushpull: str | None = None,
     dataset: str | None = None,
+    pushpullnet: Mapping[str, Any] | None = None,
 ) -> tuple[nn.Module, dict[str, Any]]:
     """Rebuild a trained model from a run of ``v1pushpull train`` or a checkpoint of [S20].
 
@@ -317,6 +357,17 @@ def load_model(
     arch, pushpull, dataset : str or None
         Override (or, for the release, supply) the stored architecture, push-pull placement
         and data set; None keeps the stored value. The data set defaults to ``"cifar10"``.
+    pushpullnet : mapping or None
+        For a state dict in PushPull-Net's layout [B24] (recognised by a key ending in
+        ``push_conv.weight``): its hyper-parameters that the state dict does not hold, as keyword
+        arguments of :func:`v1pushpull.torch.pushpullnet.pushpullnet_layer_options`
+        (``avg_kernel_size``: 3 for PP3, 5 for PP5, 0 for none; ``pull_inhibition_strength``:
+        the fixed α). Its keys are renamed by :func:`~v1pushpull.torch.pushpullnet.
+        from_pushpullnet_state_dict` (``push_conv.weight`` → ``push.weight``, ``bias`` →
+        ``push.bias``, ``pull_inhibition_strength`` → ``alpha``), the push-pull layers are
+        built with ``pull="inverted"``, α is trainable exactly when the state dict holds it,
+        and a unit that has a bias gets one. The network around the units must be
+        ``arch``'s (PushPull-Net's torchvision ResNet-18/50 is not one of v1pushpull's).
 
     Returns
     -------
@@ -377,6 +428,9 @@ def load_model(
             **{m: m for m in missing},
         )
     metadata.setdefault("dataset", "cifar10")
+    pushpullnet_biases: list[str] = []
+    if any(key.endswith(_PUSHPULLNET_MARKER) for key in state):
+        state, pushpullnet_biases = _from_pushpullnet(state, metadata, pushpullnet)
     model = build_model(
         metadata["arch"],
         pushpull=metadata["pushpull"],
@@ -384,6 +438,8 @@ def load_model(
         **{k: metadata[k] for k in _MODEL_KEYS if k in metadata},
         **{k: metadata[k] for k in FRONT_END_KEYS if k in metadata},
     )
+    for prefix in pushpullnet_biases:
+        _add_bias(model, prefix)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as error:

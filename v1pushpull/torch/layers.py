@@ -60,7 +60,8 @@ _BASIS_CHANNEL_RATIO = 4
 def _interpolation_matrix(n_out: int, n_in: int) -> np.ndarray:
     """A (n_out × n_in): ``A @ k`` is ``k`` resampled bilinearly with ``align_corners=True``."""
     matrix = np.zeros((n_out, n_in))
-    if n_in == 1:
+    if n_in == 1 or n_out == 1:
+        # a single output tap is the top-left input tap (align_corners=True, as torch does)
         matrix[:, 0] = 1.0
         return matrix
     for i in range(n_out):
@@ -80,29 +81,32 @@ def pull_kernel_size(kernel_size: int, scale: float) -> int:
     kernel_size : int
         Side ``h`` of the push kernel (px), odd.
     scale : float
-        Size factor of the pull kernel, at least 1.
+        Size factor of the pull kernel, above 0 (below 1 the pull kernel is smaller than the
+        push kernel, as the release allows).
 
     Returns
     -------
     int
         ``ŝ = ⌊s·h⌋ + 1 − (⌊s·h⌋ mod 2)``: 3 → 7 and 5 → 11 at ``scale=2``; ``scale=1`` keeps
-        an odd size.
+        an odd size; 5 → 3 at ``scale=0.7`` and 3 → 1 at ``scale=0.5``.
 
     Raises
     ------
     ValueError
-        If ``kernel_size`` is not a positive integer or ``scale`` is below 1.
+        If ``kernel_size`` is not a positive integer or ``scale`` is not above 0.
 
     Examples
     --------
     >>> pull_kernel_size(3, 2.0), pull_kernel_size(5, 2.0), pull_kernel_size(3, 1.5)
     (7, 11, 5)
+    >>> pull_kernel_size(5, 0.7), pull_kernel_size(3, 0.5)
+    (3, 1)
     """
     if not _is_integer(kernel_size) or kernel_size < 1:
         raise ValueError(f"kernel_size must be a positive integer, got {kernel_size!r}")
     kernel_size = int(kernel_size)
-    if not (_is_real(scale) and math.isfinite(scale) and scale >= 1):
-        raise ValueError(f"scale must be a finite number >= 1, got {scale!r}")
+    if not (_is_real(scale) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a finite number > 0, got {scale!r}")
     size = math.floor(float(scale) * kernel_size)
     return size + 1 - size % 2
 
@@ -146,15 +150,40 @@ def _check_alpha(alpha: Any, trainable: bool) -> None:
         )
 
 
+def _check_dual_output(dual_output: Any, pull: str, alpha: float, trainable: bool) -> None:
+    if not isinstance(dual_output, (bool, np.bool_)):
+        raise ArgumentError(
+            "dual_output", dual_output, f"{{argument}} must be True or False, got {dual_output!r}"
+        )
+    if not dual_output:
+        return
+    if pull != "upsample":
+        raise ArgumentError(
+            "dual_output",
+            dual_output,
+            "{argument} applies to {pull}='upsample' only (the released layer's option)",
+            pull="pull",
+        )
+    if trainable or alpha != 1.0:
+        raise ArgumentError(
+            "dual_output",
+            dual_output,
+            "with {argument}=True the push and pull maps are returned apart and α is not "
+            "applied: leave {alpha} at 1.0 and {trainable_alpha} False",
+            alpha="alpha",
+            trainable_alpha="trainable_alpha",
+        )
+
+
 def _check_pull_shape(pull: str, scale: Any, pull_pooling: Any) -> None:
     if not (_is_real(scale) and math.isfinite(scale)):
         raise ArgumentError(
             "scale", scale, f"{{argument}} must be a finite real number, got {scale!r}"
         )
     if pull == "upsample":
-        if scale < 1:
+        if scale <= 0:
             raise ArgumentError(
-                "scale", scale, f"{{argument}} must be a finite number >= 1, got {scale!r}"
+                "scale", scale, f"{{argument}} must be a finite number > 0, got {scale!r}"
             )
         if pull_pooling is not None:
             raise ArgumentError(
@@ -197,8 +226,9 @@ class PushPullOptions:
         Fixed inhibition strength α ≥ 0. Must stay at its default 1.0 when
         ``trainable_alpha=True``.
     scale : float
-        Pull kernel size factor (≥ 1) of the upsampled pull [S20]; the inverted pull takes no
-        scale and accepts only the default 2.
+        Pull kernel size factor (> 0) of the upsampled pull [S20]; below 1 the pull kernel is
+        smaller than the push kernel (:func:`pull_kernel_size`; the released layer allows it).
+        The inverted pull takes no scale and accepts only the default 2.
     trainable_alpha : bool
         Learn one α per output channel.
     pull : {"upsample", "inverted"}
@@ -206,13 +236,19 @@ class PushPullOptions:
         or the inverted one of PushPull-Net [B24] (:class:`InvertedPushPullConv2d`).
     pull_pooling : int or None
         ``"inverted"`` only: odd side (px) of the average pooling of the pull response.
+    dual_output : bool
+        ``"upsample"`` only, the released layer's option: the layer's ``out_channels`` (even)
+        are the push maps ``ReLU(k ⋆ I + b)`` of ``out_channels // 2`` push kernels followed by
+        their pull maps ``ReLU(−(k↑) ⋆ I − b)``, concatenated along the channels and not
+        combined (α unused: it must stay at 1.0, not trainable). For looking at what the pull
+        removes.
 
     Raises
     ------
     ArgumentError
         (a ValueError naming the field) For an unknown ``pull``, a negative or non-finite
         ``alpha`` (any real number, NumPy scalars included, is accepted), ``alpha`` with
-        ``trainable_alpha=True``, ``scale < 1``, a scale or ``pull_pooling`` that does not apply
+        ``trainable_alpha=True``, ``scale <= 0``, a scale or ``pull_pooling`` that does not apply
         to the pull, or an even ``pull_pooling``.
 
     Examples
@@ -228,6 +264,7 @@ class PushPullOptions:
     trainable_alpha: bool = False
     pull: PullKind = "upsample"
     pull_pooling: int | None = None
+    dual_output: bool = False
 
     def __post_init__(self) -> None:
         if self.pull not in ("upsample", "inverted"):
@@ -238,6 +275,8 @@ class PushPullOptions:
             )
         _check_alpha(self.alpha, bool(self.trainable_alpha))
         _check_pull_shape(self.pull, self.scale, self.pull_pooling)
+        _check_dual_output(self.dual_output, self.pull, self.alpha, bool(self.trainable_alpha))
+        object.__setattr__(self, "dual_output", bool(self.dual_output))
         object.__setattr__(self, "alpha", float(self.alpha))
         object.__setattr__(self, "scale", float(self.scale))
         object.__setattr__(self, "trainable_alpha", bool(self.trainable_alpha))
@@ -388,6 +427,17 @@ class PushPullBase(nn.Module):
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups
         )
         self._check_geometry(geometry, options)
+        if options.dual_output:
+            if geometry.out_channels % 2 or (geometry.out_channels // 2) % geometry.groups:
+                raise ArgumentError(
+                    "out_channels",
+                    out_channels,
+                    "with {dual_output}=True {argument} must be even (half push, half pull "
+                    f"maps) and its half divisible by groups={geometry.groups}, got "
+                    f"{out_channels!r}",
+                    dual_output="dual_output",
+                )
+            geometry = dataclasses.replace(geometry, out_channels=geometry.out_channels // 2)
         self.options = options
         self.push = nn.Conv2d(
             geometry.in_channels,
@@ -489,6 +539,8 @@ class PushPullBase(nn.Module):
         # the convolution outputs are fresh tensors: rectify in place, combine in one pass
         push = F.relu(push, inplace=True)
         pull = F.relu(pull, inplace=True)
+        if self.options.dual_output:
+            return torch.cat([push, pull], dim=1)
         if self.trainable_alpha:
             return torch.addcmul(push, self._inhibition_strength(push), pull, value=-1)
         return torch.sub(push, pull, alpha=self.alpha)
@@ -510,6 +562,8 @@ class PushPullBase(nn.Module):
             text += f", groups={conv.groups}"
         text += f", bias={conv.bias is not None}, pull={self.pull!r}, {alpha}"
         text += self._pull_repr()
+        if self.options.dual_output:
+            text += ", dual_output=True"
         if conv.padding_mode != "zeros":
             text += f", padding_mode={conv.padding_mode!r}"
         return text
@@ -654,6 +708,14 @@ class PushPullConv2d(PushPullBase):
                 self.push.dilation, self.pull_size, kernel, self.push.padding, strict=True
             )
         )
+        if min(self.pull_padding) < 0:
+            raise ArgumentError(
+                "scale",
+                scale,
+                f"{{argument}}={scale!r} makes the pull kernel {self.pull_size} smaller than the "
+                f"push kernel {kernel} by more than the padding {self.push.padding} allows: "
+                "both paths must be centred on the same pixel; pad more or raise the scale",
+            )
         if pull_method == "auto":
             pull_method = self._cheaper_pull_method()
         self.pull_method: str = pull_method

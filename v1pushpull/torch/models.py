@@ -44,9 +44,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._errors import ArgumentError
+from .antialias import antialias as add_blur
 from .layers import PushPullOptions
 
 __all__ = [
+    "ANTIALIAS",
     "ARCHITECTURES",
     "PUSHPULL_PLACEMENTS",
     "DenseNetBC",
@@ -59,6 +61,8 @@ __all__ = [
 Placement = Literal["none", "first", "first_stage", "all"]
 _OPTION_FIELDS = tuple(f.name for f in dataclasses.fields(PushPullOptions))
 PUSHPULL_PLACEMENTS: tuple[str, ...] = ("none", "first", "first_stage", "all")
+#: Blur sizes of :func:`build_model`'s ``antialias`` (1 = off; the release's ``size_lpf``).
+ANTIALIAS: tuple[int, ...] = (1, 2, 3, 5)
 
 # (conv1 filters, conv2 filters, hidden fully connected sizes) of [S20, Sec. 4.1].
 _LENET_VARIANTS: dict[str, tuple[int, int, tuple[int, int]]] = {
@@ -540,6 +544,7 @@ def build_model(
     options: PushPullOptions | None = None,
     front_end: str = "none",
     front_end_trainable: bool = False,
+    antialias: int = 1,
     **kwargs: Any,
 ) -> nn.Module:
     """Build one of the networks of [S20] by name.
@@ -566,6 +571,11 @@ def build_model(
         :func:`~v1pushpull.torch.front_end.front_end_cell`).
     front_end_trainable : bool
         Whether the front end's parameters learn (default False: the core cell's).
+    antialias : {1, 2, 3, 5}
+        Size of the binomial blur put before every strided convolution
+        (:func:`v1pushpull.torch.antialias.antialias`, the release's ``size_lpf`` [Z19]);
+        1 (default) is off. Only the ResNets have strided convolutions: LeNet and DenseNet-BC
+        are unchanged. The value is in the model's ``antialias`` attribute.
     **kwargs
         Fields of :class:`~v1pushpull.torch.layers.PushPullOptions` that replace those of
         ``options`` (``alpha``, ``scale``, ``trainable_alpha``, ``pull``, ``pull_pooling``),
@@ -581,7 +591,7 @@ def build_model(
     Raises
     ------
     ValueError
-        If ``arch`` or an option is not valid.
+        If ``arch``, ``antialias`` or an option is not valid.
 
     Examples
     --------
@@ -589,14 +599,20 @@ def build_model(
     >>> model = build_model("resnet20", pushpull="first", alpha=0.5)
     >>> tuple(model.state_dict()["conv1.push.weight"].shape), model.options.alpha
     ((16, 3, 3, 3), 0.5)
+    >>> build_model("resnet20", antialias=3).state_dict()["layer2.0.conv1.0.filt"].shape
+    torch.Size([16, 1, 3, 3])
     """
     _check_arch(arch)
+    if isinstance(antialias, bool) or not isinstance(antialias, int) or antialias not in ANTIALIAS:
+        raise ArgumentError(
+            "antialias", antialias, f"{{argument}} must be one of {ANTIALIAS}, got {antialias!r}"
+        )
     _, builder, default_channels = ARCHITECTURES[arch]
     fields = {k: kwargs.pop(k) for k in _OPTION_FIELDS if k in kwargs}
     if front_end != "none" or front_end_trainable:
         from .front_end import with_front_end
 
-        return with_front_end(
+        model = with_front_end(
             builder,
             front_end,
             front_end_trainable,
@@ -607,10 +623,14 @@ def build_model(
             options=PushPullOptions.resolve(options, **fields),
             **kwargs,
         )
-    return builder(
-        num_classes=num_classes,
-        in_channels=default_channels if in_channels is None else in_channels,
-        pushpull=pushpull,
-        options=PushPullOptions.resolve(options, **fields),
-        **kwargs,
-    )
+    else:
+        model = builder(
+            num_classes=num_classes,
+            in_channels=default_channels if in_channels is None else in_channels,
+            pushpull=pushpull,
+            options=PushPullOptions.resolve(options, **fields),
+            **kwargs,
+        )
+    add_blur(model, antialias)
+    model.antialias = antialias
+    return model
