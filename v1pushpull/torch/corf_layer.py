@@ -547,19 +547,7 @@ class CORFConv2d(nn.Module):
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        for name, units in (("push", push), ("pull", pull)):
-            if units is not None and not isinstance(units, SubunitSet):
-                raise TypeError(f"{name} must be a SubunitSet, got {type(units).__name__}")
-        if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
-            raise ValueError(f"in_channels must be a positive int, got {in_channels!r}")
-        if convention not in CORF_CONVENTIONS:
-            raise ValueError(f"convention must be one of {CORF_CONVENTIONS}, got {convention!r}")
-        if padding is None:
-            padding = "symmetric" if convention == "released" else "reflect"
-        if padding not in PADDING_MODES:
-            raise ValueError(f"padding must be one of {PADDING_MODES}, got {padding!r}")
-        if color not in COLOR_MODES:
-            raise ValueError(f"color must be one of {COLOR_MODES}, got {color!r}")
+        padding = self._check_arguments(push, pull, in_channels, convention, padding, color)
         learn = self._trainable_names(trainable)
         theta = _orientation_values(orientations, full_circle=True)
         strength = check_positive(inhibition_strength, "inhibition_strength", allow_zero=True)
@@ -574,29 +562,12 @@ class CORFConv2d(nn.Module):
         weight_sigma = check_positive(weight_sigma, "weight_sigma")
         cells = [push] if pull is None else [push, pull]
         self.learn_pull_shift = bool(learn_pull_shift)
-        if self.learn_pull_shift:
-            if pull is None or pull_shift is None or len(pull) != len(push):
-                raise ValueError(
-                    "learn_pull_shift=True needs pull subunits derived from push (one per push "
-                    "subunit, as SubunitSet.pull gives) and their pull_shift β (px)"
-                )
-            beta = check_positive(pull_shift, "pull_shift")
-            beta_max = 2.0 * beta if max_pull_shift is None else max_pull_shift
-            beta_max = check_positive(beta_max, "max_pull_shift")
-            if beta_max < beta:
-                raise ValueError(
-                    f"max_pull_shift must be >= pull_shift={beta!r} px, got {max_pull_shift!r}"
-                )
-            x0 = np.round([u.x for u in push], 9)
-            y0 = np.round([u.y for u in push], 9)
-            sign = np.where(x0 < 0, -1.0, 1.0)
-            # the farthest a pull subunit can read, at β_max, in whole px (+1 for bilinear)
-            far = np.ceil(np.hypot(np.abs(x0) + beta_max, y0)).astype(int) + 1
-        max_rho = float(push.rhos.max())
-        if border is None:
-            border = int(_round_shift(np.array([max_rho + (sigma0 + alpha * max_rho) / 2.0]))[0])
-        elif isinstance(border, bool) or not isinstance(border, int) or border < 0:
-            raise ValueError(f"border must be an int >= 0 (px), got {border!r}")
+        geometry = (
+            self._pull_geometry(push, pull, pull_shift, max_pull_shift)
+            if self.learn_pull_shift
+            else None
+        )
+        border = self._border(push, border, sigma0, alpha)
 
         self.in_channels = in_channels
         self.convention = convention
@@ -611,7 +582,98 @@ class CORFConv2d(nn.Module):
 
         sigmas = sorted({float(s) for units in cells for s in units.sigmas})
         self._dog_radii = tuple(int(_DOG_TRUNCATE * s + 0.5) for s in sigmas)
-        # per cell: rhos used, the subunits' ρ as a tensor (for σ̂ → weights), map plan
+        far = None if geometry is None else geometry[-1]
+        maps, subunit_maps, subunit_shifts = self._map_plan(
+            cells, sigmas, theta, convention, sigma0, alpha, far
+        )
+        self._maps = tuple(maps)
+        self._blur_taps = {spec.radius: tuple(_gaussian_taps(spec.radius)) for spec in maps}
+        self._plans = []
+        for c, units in enumerate(cells):
+            self._register_cell_plan(
+                c, units, subunit_maps[c], subunit_shifts[c], theta, convention, factory, device
+            )
+        self._n_cells = len(cells)
+        if geometry is not None:
+            self._register_pull_shift(geometry, subunit_maps[1], theta, factory)
+        else:
+            self.pull_shift = None
+        self._register_parameters(
+            weight_sigma, sigmas, strength, pull is not None, learn, color, in_channels, factory
+        )
+
+    @staticmethod
+    def _check_arguments(
+        push: Any, pull: Any, in_channels: Any, convention: Any, padding: Any, color: Any
+    ) -> str:
+        """Check the subunits and the modes; return the padding mode (its default resolved)."""
+        for name, units in (("push", push), ("pull", pull)):
+            if units is not None and not isinstance(units, SubunitSet):
+                raise TypeError(f"{name} must be a SubunitSet, got {type(units).__name__}")
+        if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
+            raise ValueError(f"in_channels must be a positive int, got {in_channels!r}")
+        if convention not in CORF_CONVENTIONS:
+            raise ValueError(f"convention must be one of {CORF_CONVENTIONS}, got {convention!r}")
+        if padding is None:
+            padding = "symmetric" if convention == "released" else "reflect"
+        if padding not in PADDING_MODES:
+            raise ValueError(f"padding must be one of {PADDING_MODES}, got {padding!r}")
+        if color not in COLOR_MODES:
+            raise ValueError(f"color must be one of {COLOR_MODES}, got {color!r}")
+        return padding
+
+    @staticmethod
+    def _pull_geometry(
+        push: SubunitSet,
+        pull: SubunitSet | None,
+        pull_shift: float | None,
+        max_pull_shift: float | None,
+    ) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Learnable β: (β, β_max, push x, push y, sign of x, farthest pull read per subunit)."""
+        if pull is None or pull_shift is None or len(pull) != len(push):
+            raise ValueError(
+                "learn_pull_shift=True needs pull subunits derived from push (one per push "
+                "subunit, as SubunitSet.pull gives) and their pull_shift β (px)"
+            )
+        beta = check_positive(pull_shift, "pull_shift")
+        beta_max = 2.0 * beta if max_pull_shift is None else max_pull_shift
+        beta_max = check_positive(beta_max, "max_pull_shift")
+        if beta_max < beta:
+            raise ValueError(
+                f"max_pull_shift must be >= pull_shift={beta!r} px, got {max_pull_shift!r}"
+            )
+        x0 = np.round([u.x for u in push], 9)
+        y0 = np.round([u.y for u in push], 9)
+        sign = np.where(x0 < 0, -1.0, 1.0)
+        # the farthest a pull subunit can read, at β_max, in whole px (+1 for bilinear)
+        far = np.ceil(np.hypot(np.abs(x0) + beta_max, y0)).astype(int) + 1
+        return beta, beta_max, x0, y0, sign, far
+
+    @staticmethod
+    def _border(push: SubunitSet, border: Any, sigma0: float, alpha: float) -> int:
+        """The released padding width R (px): checked, or its default from the push subunits."""
+        max_rho = float(push.rhos.max())
+        if border is None:
+            border = int(_round_shift(np.array([max_rho + (sigma0 + alpha * max_rho) / 2.0]))[0])
+        elif isinstance(border, bool) or not isinstance(border, int) or border < 0:
+            raise ValueError(f"border must be an int >= 0 (px), got {border!r}")
+        return border
+
+    @staticmethod
+    def _map_plan(
+        cells: list[SubunitSet],
+        sigmas: list[float],
+        theta: np.ndarray,
+        convention: str,
+        sigma0: float,
+        alpha: float,
+        far: np.ndarray | None,
+    ) -> tuple[list[_MapSpec], list[list[int]], list[tuple[np.ndarray, np.ndarray]]]:
+        """The blurred maps of all cells, each subunit's map and integer shifts, per cell.
+
+        ``far`` (learnable β only) is how far each pull subunit may read, which sets the
+        reach of the pull maps instead of the integer shifts.
+        """
         maps: list[_MapSpec] = []
         map_index: dict[tuple, int] = {}
         subunit_maps: list[list[int]] = []
@@ -628,72 +690,97 @@ class CORFConv2d(nn.Module):
                     maps.append(_MapSpec(*key, radius=radius, reach=0))
                 m = map_index[key]
                 reach = int(max(np.abs(dx[:, j]).max(), np.abs(dy[:, j]).max()))
-                if c == 1 and self.learn_pull_shift:
+                if c == 1 and far is not None:
                     reach = int(far[j])
                 if reach > maps[m].reach:
                     maps[m] = replace(maps[m], reach=reach)
                 indices.append(m)
             subunit_maps.append(indices)
             subunit_shifts.append((dx, dy))
-        self._maps = tuple(maps)
-        self._blur_taps = {spec.radius: tuple(_gaussian_taps(spec.radius)) for spec in maps}
-        self._plans = []
-        for c, units in enumerate(cells):
-            dx, dy = subunit_shifts[c]
-            cell_maps = sorted({m for m in subunit_maps[c]})
-            local = {m: i for i, m in enumerate(cell_maps)}
-            by_orientation = []
-            by_map: list[list[tuple[int, int, int]]] = [[] for _ in cell_maps]
-            for o in range(theta.size):
-                entries = []
-                for j, m in enumerate(subunit_maps[c]):
-                    reach = maps[m].reach
-                    entry = (local[m], reach + int(dy[o, j]), reach + int(dx[o, j]))
-                    entries.append(entry)
-                    by_map[local[m]].append((o, entry[1], entry[2]))
-                by_orientation.append(tuple(entries))
-            # one representative subunit per map: its ρ gives the map's weight
-            representative = [subunit_maps[c].index(m) for m in cell_maps]
-            self._plans.append(
-                (tuple(cell_maps), tuple(by_orientation), tuple(tuple(e) for e in by_map))
-            )
-            self.register_buffer(
-                f"_rho_{c}",
-                torch.as_tensor(_effective_rhos(units, convention), **factory),
-                persistent=False,
-            )
-            self.register_buffer(
-                f"_representative_{c}",
-                torch.as_tensor(representative, dtype=torch.long, device=device),
-                persistent=False,
-            )
-        self._n_cells = len(cells)
-        if self.learn_pull_shift:
-            pull_maps = self._plans[1][0]
-            local = {m: i for i, m in enumerate(pull_maps)}
-            self._pull_layout = tuple(
-                (local[m], maps[m].reach) for m in subunit_maps[1]
-            )  # per pull subunit: its map (local index) and that map's reach
-            for name, values in (("_pull_x0", x0), ("_pull_y0", y0), ("_pull_sign", sign)):
-                self.register_buffer(name, torch.as_tensor(values, **factory), persistent=False)
-            self.register_buffer(
-                "_cos", torch.as_tensor(np.cos(theta), **factory), persistent=False
-            )
-            self.register_buffer(
-                "_sin", torch.as_tensor(np.sin(theta), **factory), persistent=False
-            )
-            self.max_pull_shift = beta_max
-            self.pull_shift = nn.Parameter(torch.tensor(beta, **factory))
-        else:
-            self.pull_shift = None
+        return maps, subunit_maps, subunit_shifts
 
+    def _register_cell_plan(
+        self,
+        c: int,
+        units: SubunitSet,
+        cell_subunit_maps: list[int],
+        shifts: tuple[np.ndarray, np.ndarray],
+        theta: np.ndarray,
+        convention: str,
+        factory: dict[str, Any],
+        device: Any,
+    ) -> None:
+        """Append cell ``c``'s read plan to ``_plans`` and register its ρ/representative buffers."""
+        maps = self._maps
+        dx, dy = shifts
+        cell_maps = sorted({m for m in cell_subunit_maps})
+        local = {m: i for i, m in enumerate(cell_maps)}
+        by_orientation = []
+        by_map: list[list[tuple[int, int, int]]] = [[] for _ in cell_maps]
+        for o in range(theta.size):
+            entries = []
+            for j, m in enumerate(cell_subunit_maps):
+                reach = maps[m].reach
+                entry = (local[m], reach + int(dy[o, j]), reach + int(dx[o, j]))
+                entries.append(entry)
+                by_map[local[m]].append((o, entry[1], entry[2]))
+            by_orientation.append(tuple(entries))
+        # one representative subunit per map: its ρ gives the map's weight
+        representative = [cell_subunit_maps.index(m) for m in cell_maps]
+        self._plans.append(
+            (tuple(cell_maps), tuple(by_orientation), tuple(tuple(e) for e in by_map))
+        )
+        self.register_buffer(
+            f"_rho_{c}",
+            torch.as_tensor(_effective_rhos(units, convention), **factory),
+            persistent=False,
+        )
+        self.register_buffer(
+            f"_representative_{c}",
+            torch.as_tensor(representative, dtype=torch.long, device=device),
+            persistent=False,
+        )
+
+    def _register_pull_shift(
+        self,
+        geometry: tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        pull_subunit_maps: list[int],
+        theta: np.ndarray,
+        factory: dict[str, Any],
+    ) -> None:
+        """Learnable β: the pull read layout, its geometry buffers and the β parameter."""
+        beta, beta_max, x0, y0, sign, _ = geometry
+        pull_maps = self._plans[1][0]
+        local = {m: i for i, m in enumerate(pull_maps)}
+        self._pull_layout = tuple(
+            (local[m], self._maps[m].reach) for m in pull_subunit_maps
+        )  # per pull subunit: its map (local index) and that map's reach
+        for name, values in (("_pull_x0", x0), ("_pull_y0", y0), ("_pull_sign", sign)):
+            self.register_buffer(name, torch.as_tensor(values, **factory), persistent=False)
+        self.register_buffer("_cos", torch.as_tensor(np.cos(theta), **factory), persistent=False)
+        self.register_buffer("_sin", torch.as_tensor(np.sin(theta), **factory), persistent=False)
+        self.max_pull_shift = beta_max
+        self.pull_shift = nn.Parameter(torch.tensor(beta, **factory))
+
+    def _register_parameters(
+        self,
+        weight_sigma: float,
+        sigmas: list[float],
+        strength: float,
+        has_pull: bool,
+        learn: set[str],
+        color: str,
+        in_channels: int,
+        factory: dict[str, Any],
+    ) -> None:
+        """Register σ̂, the DoG σ, k (with a pull cell) and the fixed colour weights."""
         self.weight_sigma = nn.Parameter(
             torch.tensor(weight_sigma, **factory), requires_grad="weight_sigma" in learn
         )
         self.dog_sigma = nn.Parameter(
             torch.tensor(sigmas, **factory), requires_grad="dog_sigma" in learn
         )
-        if pull is not None:
+        if has_pull:
             self.inhibition_strength = nn.Parameter(
                 torch.full((self.out_channels,), strength, **factory),
                 requires_grad="inhibition_strength" in learn,
