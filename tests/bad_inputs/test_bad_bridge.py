@@ -92,8 +92,8 @@ CASES = [
     ),
     Case(
         "pushpull-corf-cell",
-        lambda: to_torch_layer(PushPullCell(CORFCell(sigma=1.0)), 1),
-        ["CORFCell", "pull_shift"],
+        lambda: to_torch_layer(PushPullCell(CORFCell(sigma=1.0)), 1, as_linear=True),
+        ["CORFCell", "pull_shift", "as_linear"],
     ),
     Case("alpha-negative", lambda: to_torch_layer("gabor", 1, alpha=-1.0), ["alpha"]),
     Case("color-weights-unknown", lambda: color_weights("rgb", 3), ["color"]),

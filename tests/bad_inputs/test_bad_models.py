@@ -34,7 +34,7 @@ CASES = [
     Case("resnet-depth-21", lambda: ResNetCIFAR(21), ["depth"]),
     Case("resnet-depth-zero", lambda: ResNetCIFAR(0), ["depth"]),
     Case("resnet-pushpull", lambda: ResNetCIFAR(20, pushpull="every"), ["pushpull"]),
-    Case("resnet-scale-small", lambda: ResNetCIFAR(20, pushpull="first", scale=0.5), ["scale"]),
+    Case("resnet-scale-zero", lambda: ResNetCIFAR(20, pushpull="first", scale=0.0), ["scale"]),
     Case("densenet-depth", lambda: DenseNetBC(41, 12), ["depth"]),
     Case("densenet-growth", lambda: DenseNetBC(40, 0), ["growth_rate"]),
     Case("densenet-compression", lambda: DenseNetBC(40, 12, compression=0.0), ["compression"]),

@@ -30,7 +30,7 @@ CASES = [
         lambda: PushPullOptions(alpha=0.5, trainable_alpha=True),
         ["alpha", "trainable_alpha"],
     ),
-    Case("options-scale-below-1", lambda: PushPullOptions(scale=0.5), ["scale"]),
+    Case("options-scale-zero", lambda: PushPullOptions(scale=0.0), ["scale"]),
     Case("options-scale-nan", lambda: PushPullOptions(scale=math.nan), ["scale"]),
     Case(
         "options-scale-with-inverted",
@@ -77,7 +77,7 @@ CASES = [
     ),
     Case("inverted-scale", lambda: InvertedPushPullConv2d(1, 4, 3, scale=3.0), ["scale"]),
     Case("pull-size-kernel-zero", lambda: pull_kernel_size(0, 2.0), ["kernel_size"]),
-    Case("pull-size-scale-half", lambda: pull_kernel_size(3, 0.5), ["scale"]),
+    Case("pull-size-scale-zero", lambda: pull_kernel_size(3, 0.0), ["scale"]),
     Case("pull-size-scale-nan", lambda: pull_kernel_size(3, math.nan), ["scale"]),
     Case(
         "replace-first-conv-not-module",
