@@ -42,7 +42,7 @@ blur                    reads the padded image's extension          zero-filled 
 shifts                  rounded half away from zero                 ``fix()`` (toward zero), on ρ
                                                                     rounded to 3 decimals,
                                                                     zero-filled
-weight σ̂               the push cell's (shared by its pull)        max ρ of push *and* pull / 3
+weight σ̂                the push cell's (shared by its pull)        max ρ of push *and* pull / 3
 ======================  ==========================================  ============================
 
 Zeros and gradients
