@@ -34,7 +34,7 @@ stage                   corrected                                   released
 ======================  ==========================================  ============================
 padding                 the cell's mode, wide enough for every      symmetric, width R
                         read (no read leaves the padded image)      (``params.radius``)
-DoG                     truncated at 3σ, direct correlation          full-size Gaussians, circular
+DoG                     truncated at 3σ, direct correlation         full-size Gaussians, circular
                         (:func:`_dog_corrected`)                    FFT, half-pixel offset
                                                                     (:func:`_dog_released`)
 blur                    reads the padded image's extension          zero-filled beyond the padded
