@@ -310,42 +310,6 @@ def _follow_schedule(
     current rate are rebuilt, as a fresh run of the new length would have them at ``epoch``.
     An unchanged schedule keeps the loaded state, so that a resumed run stays bit-identical.
     """
-    from collections import Counter
-
-    milestones = Counter(schedule.milestones)
-    base_lrs = [schedule.lr] * len(optimizer.param_groups)
-    if (
-        scheduler.milestones == milestones
-        and scheduler.gamma == schedule.gamma
-        and list(scheduler.base_lrs) == base_lrs
-    ):
-        return
-    lr = schedule.lr
-    for milestone in schedule.milestones:
-        if milestone <= epoch:
-            lr *= schedule.gamma  # the repeated product MultiStepLR computes
-    scheduler.milestones = milestones
-    scheduler.gamma = schedule.gamma
-    scheduler.base_lrs = base_lrs
-    scheduler.last_epoch = epoch
-    for group in optimizer.param_groups:
-        group["initial_lr"] = schedule.lr
-        group["lr"] = lr
-
-
-def _follow_schedule(
-    scheduler: torch.optim.lr_scheduler.MultiStepLR,
-    optimizer: torch.optim.Optimizer,
-    schedule: Recipe,
-    epoch: int,
-) -> None:
-    """Make a scheduler loaded from a checkpoint follow ``schedule`` from ``epoch`` on.
-
-    The loaded state carries the milestones, γ and rate of the schedule the run started with;
-    a rerun with more epochs stretches the milestones (:meth:`Recipe.scaled`), so they and the
-    current rate are rebuilt, as a fresh run of the new length would have them at ``epoch``.
-    An unchanged schedule keeps the loaded state, so that a resumed run stays bit-identical.
-    """
     milestones = Counter(schedule.milestones)
     base_lrs = [schedule.lr] * len(optimizer.param_groups)
     if (
