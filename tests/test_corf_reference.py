@@ -156,7 +156,10 @@ def test_released_cell_is_exactly_proportional_to_contrast():
         ratio_error = np.abs(reference[:, low] - 0.2 * reference[:, high]).max()
         assert ratio_error <= 1e-7 * peak  # float32 storage: 6e-8 relative
         ours = push_pull(k).response(data["images"], THETA)
-        assert np.abs(ours[:, low] - 0.2 * ours[:, high]).max() <= 1e-13 * peak
+        # rounding only: the FFT DoG's error (relative to the image's maximum) grows through
+        # the log where a subunit's input is small; measured 1.7e-13 of the peak (k = 0) with
+        # NumPy's AVX-512 exp/log, below 1e-13 without. Any saturation would be ≥ 1e-3.
+        assert np.abs(ours[:, low] - 0.2 * ours[:, high]).max() <= 1e-12 * peak
         assert float(ours[:, low].max()) > 0.01
 
 

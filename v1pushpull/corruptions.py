@@ -49,16 +49,15 @@ from __future__ import annotations
 import io
 import math
 import numbers
-import os
 import warnings
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
 import numpy as np
 
 from ._backend import as_float_images, as_generator, asarray_on, device_of, to_numpy
+from ._threads import parallel_map
 from .stimuli import gaussian_noise
 
 try:  # OpenCV made several steps of the generator; with it those steps are bit-exact
@@ -204,46 +203,17 @@ def _host(x: Any) -> np.ndarray:
     return np.array(to_numpy(x), dtype=np.float64)
 
 
-def _threads() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _blocks(n: int, block: int = _BLOCK) -> list[slice]:
     return [slice(start, min(start + block, n)) for start in range(0, n, block)]
 
 
 def _parallel(function: Callable[[slice], None], n: int, block: int = _BLOCK) -> None:
-    """Run ``function(block_slice)`` over the image blocks of a batch on a thread pool.
+    """Run ``function(block_slice)`` over the image blocks of a batch on the shared pool.
 
     The functions write into preallocated outputs and release the GIL in NumPy, OpenCV and
     Pillow, so blocks run concurrently.
     """
-    global _POOL
-    blocks = _blocks(n, block)
-    if min(_threads(), len(blocks)) <= 1:
-        for part in blocks:
-            function(part)
-        return
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(_threads(), thread_name_prefix="v1pushpull-corrupt")
-    for result in _POOL.map(function, blocks):
-        del result
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _forget_pool() -> None:
-    """A forked child (e.g. a DataLoader worker) has none of the parent's pool threads."""
-    global _POOL
-    _POOL = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
+    parallel_map(function, _blocks(n, block))
 
 
 class _Batch:
