@@ -77,7 +77,7 @@ from .._backend import (
     is_numpy,
     to_numpy,
 )
-from .._threads import parallel_map, thread_count
+from .._threads import parallel_map
 from ..filtering import PADDING_MODES, Padding, _filter_bank, _pad
 from ..kernels import dog_kernel
 from ._validation import check_real
@@ -120,7 +120,7 @@ _RELEASED_PROTOTYPE_SIZE = 200  # the released code's synthetic edge is 200×200
 _RELEASED_CUTOFF = 0.01  # absolute cut-off of the sampled LGN maxima in the released code
 _RELEASED_DOG_REACH = 10.0  # released DoG taps kept to ±10σ (the rest is below 1e-21)
 _NDIMAGE_RADIUS = 3  # NumPy blurs of a radius from 3 px run in SciPy (faster than tap sums)
-_BAND_ELEMENTS = 2**14  # elements of one per-cell band sum on the CPU (128 KiB in float64)
+_BAND_ELEMENTS = 2**15  # elements of one band sum on the CPU (256 KiB in float64)
 
 
 def _check_convention(convention: Any) -> str:
@@ -1378,32 +1378,33 @@ def _geometric_mean_responses(
         del tasks, stored
 
     batch = tuple(images.shape[:-2])
-    out = xp.empty((*batch, theta.size, height, width), dtype=images.dtype, device=device)
-    bands = _row_bands(height, math.prod(batch) * stride, numpy)
-    longest = max(stop - start for start, stop in bands) * stride
-
-    def orientations(chunk: range) -> None:
-        with np.errstate(invalid="ignore"):  # per thread (NumPy's error state is)
-            _orientations(chunk)
-
-    def _orientations(chunk: range) -> None:
-        # NumPy: one reused sum buffer per cell and thread, contiguous for every band
-        count = math.prod(batch)
-        sums = (
-            [np.empty(count * longest, dtype=images.dtype) for _ in plan.entries] if numpy else []
-        )
-        for i in chunk:
+    count = math.prod(batch)
+    # a push-pull output is written sparsely (see _combine): fresh zeros cost no more than
+    # an empty array
+    allocate = xp.zeros if numpy and strength is not None else xp.empty
+    out = allocate((*batch, theta.size, height, width), dtype=images.dtype, device=device)
+    bands = _row_bands(height, count * stride, numpy)
+    longest = count * max(stop - start for start, stop in bands) * stride
+    # NumPy: reused buffers, contiguous for every band: one sum per cell and one for the
+    # difference of a push-pull pair. The loop is not split over threads: its sums are
+    # bound by memory bandwidth and by the interpreter, and were measured slower on two.
+    scratch = (
+        [np.empty(longest, dtype=images.dtype) for _ in range(len(cells) + 1)] if numpy else []
+    )
+    with np.errstate(invalid="ignore"):  # −inf − (−inf) in a push-pull difference (silent cells)
+        for i in range(theta.size):
             terms = [
                 [(maps[m], plan.offset(m, int(dy[i, j]), int(dx[i, j]), stride)) for j, m in kept]
                 for kept, dx, dy in plan.entries
             ]
             for start, stop in bands:
                 first, size = start * stride, (stop - start) * stride
+                shape = (*batch, stop - start, stride)
                 per_cell = []
                 for c, cell_terms in enumerate(terms):
                     views = [m[..., o + first : o + first + size] for m, o in cell_terms]
                     if numpy:
-                        total = sums[c][: count * size].reshape(*batch, size)
+                        total = scratch[c][: count * size].reshape(*batch, size)
                         if len(views) > 1:
                             np.add(views[0], views[1], out=total)
                         else:
@@ -1417,13 +1418,11 @@ def _geometric_mean_responses(
                         )
                     for view in views[2:]:
                         total += view
-                    per_cell.append(xp.reshape(total, (*batch, stop - start, stride)))
+                    per_cell.append(xp.reshape(total, shape))
                     del total, views
-                _combine(xp, per_cell, strength, out, i, start, width)
-                del per_cell
-
-    threads = thread_count() if numpy else 1
-    run(orientations, [range(t, theta.size, threads) for t in range(min(threads, theta.size))])
+                difference = scratch[-1][: count * size].reshape(shape) if numpy else None
+                _combine(xp, per_cell, strength, out, i, start, width, difference)
+                del per_cell, difference
     return out
 
 
@@ -1435,9 +1434,11 @@ def _combine(
     orientation: int,
     start: int,
     width: int,
+    difference: Any = None,
 ) -> None:
     """Write ``exp`` of one cell's log response, or ``[exp(push) − k·exp(pull)]₊``, into
-    ``out[..., orientation, start : start + rows, :]``; ``logs`` are (..., rows, stride)."""
+    ``out[..., orientation, start : start + rows, :]``; ``logs`` are (..., rows, stride), and
+    so is ``difference``, a NumPy work buffer (push-pull only; ``out`` is zero there)."""
     rows = int(logs[0].shape[-2])
     stop = start + rows
     if not is_numpy(xp):
@@ -1450,37 +1451,33 @@ def _combine(
             value = xp.clip(value, min=0.0)
         out[..., orientation, start:stop, :] = value
         return
-    target = out[..., orientation, start:stop, :]
     if strength is None:
-        np.exp(logs[0][..., :width], out=target)
+        np.exp(logs[0][..., :width], out=out[..., orientation, start:stop, :])
         return
     # exp only where [push − k·pull]₊ can be positive, log push > log pull + log k − 1e-3
     # (a superset: the margin is far above the rounding of exp), which is about a tenth of
-    # the pixels of a natural image; the result is the same to the last bit. The difference
-    # is held in the output itself, so the per-orientation work needs no further buffer.
+    # the pixels of a natural image; the result is the same to the last bit.
     push, inhibition = logs
     threshold = (math.log(strength) if strength > 0 else -math.inf) - 1e-3
-    # −inf − (−inf) is NaN: both cells silent, not a candidate (the caller silences "invalid")
-    np.subtract(push[..., :width], inhibition[..., :width], out=target)
+    np.subtract(push, inhibition, out=difference)  # NaN where both are −inf: not a candidate
+    difference[..., width:] = -math.inf  # the columns beyond the image
     # flat indices: take/put are 3× faster than boolean masks here
-    index = np.flatnonzero(target > threshold)
-    stride = int(push.shape[-1])
-    height, count = int(out.shape[-2]), int(out.shape[-3])
-    if push.ndim == 2:  # one image: index = row·W + column
-        source = index // width
-        source *= stride - width
-        source += index
-        destination = index + (orientation * height + start) * width
-    else:
-        image, pixel = np.divmod(index, rows * width)  # the (flattened) batch element, its pixel
-        row, column = np.divmod(pixel, width)
-        source = (image * rows + row) * stride + column
-        destination = ((image * count + orientation) * height + start) * width + pixel
+    source = np.flatnonzero(difference > threshold)  # also the index into push and pull
     positive = np.exp(push.take(source))
     negative = np.exp(inhibition.take(source))
     negative *= strength
     positive -= negative
-    target[...] = 0.0
+    stride = int(push.shape[-1])
+    height, count = int(out.shape[-2]), int(out.shape[-3])
+    if push.ndim == 2:  # one image: source = row·stride + column
+        destination = source // stride
+        destination *= width - stride
+        destination += source
+        destination += (orientation * height + start) * width
+    else:
+        image, pixel = np.divmod(source, rows * stride)  # the (flattened) batch element
+        row, column = np.divmod(pixel, stride)
+        destination = (((image * count + orientation) * height + start + row) * width) + column
     out.put(destination, np.maximum(positive, 0.0, out=positive))
 
 
