@@ -142,29 +142,28 @@ def _pad(xp: ModuleType, images: Any, pad_width: tuple[tuple[int, int], ...], mo
 _CPU_CHUNK_BYTES = 4 * 2**20
 
 
-def _correlate_numpy(padded: Any, kernels: Any, shape: tuple[int, int], out_hw: tuple[int, int]):
-    """FFT correlation on NumPy with SciPy's pocketfft, in cache-sized chunks."""
+def _correlate_numpy(padded: Any, spectra: Any, shape: tuple[int, int], out_hw: tuple[int, int]):
+    """FFT correlation on NumPy with SciPy's pocketfft, in cache-sized chunks; ``spectra`` are
+    the kernels' conjugated spectra, (K, shape[0], shape[1] // 2 + 1)."""
     height, width = out_hw
     batch = padded.shape[:-2]
     flat = np.reshape(padded, (-1, *padded.shape[-2:]))
     image_spectra = scipy.fft.rfftn(flat, s=shape, axes=(-2, -1), workers=-1)
-    kernel_spectra = np.conj(scipy.fft.rfftn(kernels, s=shape, axes=(-2, -1), workers=-1))
-    out = np.empty((flat.shape[0], kernels.shape[0], height, width), dtype=padded.dtype)
-    chunk = max(1, _CPU_CHUNK_BYTES // kernel_spectra[0].nbytes)
+    out = np.empty((flat.shape[0], spectra.shape[0], height, width), dtype=padded.dtype)
+    chunk = max(1, _CPU_CHUNK_BYTES // spectra[0].nbytes)
     for index, spectrum in enumerate(image_spectra):
-        for start in range(0, kernels.shape[0], chunk):
-            product = spectrum * kernel_spectra[start : start + chunk]
+        for start in range(0, spectra.shape[0], chunk):
+            product = spectrum * spectra[start : start + chunk]
             full = scipy.fft.irfftn(product, s=shape, axes=(-2, -1), workers=-1)
             out[index, start : start + chunk] = full[..., :height, :width]
-    return np.reshape(out, (*batch, kernels.shape[0], height, width))
+    return np.reshape(out, (*batch, spectra.shape[0], height, width))
 
 
-def _correlate_xp(xp: ModuleType, padded: Any, kernels: Any, shape: tuple[int, int], out_hw):
+def _correlate_xp(xp: ModuleType, padded: Any, spectra: Any, shape: tuple[int, int], out_hw):
     """FFT correlation with the backend's own FFT, in one batched call (GPU friendly)."""
     height, width = out_hw
     image_spectra = xp.expand_dims(xp.fft.rfftn(padded, s=shape, axes=(-2, -1)), axis=-3)
-    kernel_spectra = xp.conj(xp.fft.rfftn(kernels, s=shape, axes=(-2, -1)))
-    full = xp.fft.irfftn(image_spectra * kernel_spectra, s=shape, axes=(-2, -1))
+    full = xp.fft.irfftn(image_spectra * spectra, s=shape, axes=(-2, -1))
     return xp.astype(full[..., :height, :width], padded.dtype, copy=False)
 
 
@@ -239,8 +238,43 @@ def filter_bank(
 def _filter_bank(xp: ModuleType, images: Any, kernels: Any, padding: str) -> Any:
     """:func:`filter_bank` for validated arguments: ``kernels`` of shape (K, h, w), finite and
     of the images' dtype, on their device. Returns shape (..., K, H, W)."""
+
+    def spectra(shape: tuple[int, int]) -> Any:
+        if is_numpy(xp):
+            return np.conj(scipy.fft.rfftn(kernels, s=shape, axes=(-2, -1), workers=-1))
+        return xp.conj(xp.fft.rfftn(kernels, s=shape, axes=(-2, -1)))
+
+    return _correlate(xp, images, tuple(int(n) for n in kernels.shape[-2:]), padding, spectra)
+
+
+def _correlate_separable(
+    xp: ModuleType, images: Any, terms: list[tuple[np.ndarray, np.ndarray]], padding: str
+) -> Any:
+    """Correlate validated images (..., H, W) with one kernel given as a sum of separable
+    terms ``Σ outer(rows, cols)`` (1-D float64 host arrays, origin at ``len // 2`` as in
+    :func:`filter_bank`). The result is :func:`filter_bank`'s with that kernel, to rounding;
+    its spectrum is the sum of outer products of 1-D FFTs, not a 2-D FFT of the kernel."""
+
+    def spectra(shape: tuple[int, int]) -> Any:
+        spectrum = sum(
+            np.outer(scipy.fft.fft(rows, n=shape[0]), scipy.fft.rfft(cols, n=shape[1]))
+            for rows, cols in terms
+        )
+        complex_dtype = np.complex64 if images.dtype == xp.float32 else np.complex128
+        spectrum = np.conj(spectrum)[None, ...].astype(complex_dtype)
+        if is_numpy(xp):
+            return spectrum
+        return asarray_on(xp, spectrum, device=device_of(images))
+
+    kernel_shape = (int(terms[0][0].size), int(terms[0][1].size))
+    return _correlate(xp, images, kernel_shape, padding, spectra)[..., 0, :, :]
+
+
+def _correlate(xp: ModuleType, images: Any, kernel_shape: tuple[int, int], padding: str, spectra):
+    """Pad, then correlate by the FFT with ``spectra(fft_shape)``, the conjugated spectra of
+    K kernels of ``kernel_shape``. Returns shape (..., K, H, W)."""
     height, width = images.shape[-2:]
-    kh, kw = kernels.shape[-2:]
+    kh, kw = kernel_shape
     padded = _pad(xp, images, ((kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2)), padding)
     # Circular correlation over at least the padded size has no wrap-around in the first
     # H × W outputs; a 5-smooth FFT size is much faster than an arbitrary one.
@@ -249,5 +283,5 @@ def _filter_bank(xp: ModuleType, images: Any, kernels: Any, padding: str) -> Any
         scipy.fft.next_fast_len(width + kw - 1, real=True),
     )
     if is_numpy(xp):
-        return _correlate_numpy(padded, kernels, shape, (height, width))
-    return _correlate_xp(xp, padded, kernels, shape, (height, width))
+        return _correlate_numpy(padded, spectra(shape), shape, (height, width))
+    return _correlate_xp(xp, padded, spectra(shape), shape, (height, width))

@@ -78,7 +78,7 @@ from .._backend import (
     to_numpy,
 )
 from .._threads import parallel_map
-from ..filtering import PADDING_MODES, Padding, _filter_bank, _pad
+from ..filtering import PADDING_MODES, Padding, _correlate_separable, _filter_bank, _pad
 from ..kernels import dog_kernel
 from ._validation import check_real
 from .base import SimpleCell
@@ -614,8 +614,11 @@ def _check_threshold(threshold: Any, released: bool) -> float:
     return value
 
 
-def _released_dog_kernel(shape: tuple[int, int], sigma: float, ratio: float = 0.5) -> np.ndarray:
-    """The released getDoG's filter as a correlation kernel for an image of ``shape``.
+def _released_dog_terms(
+    shape: tuple[int, int], sigma: float, ratio: float = 0.5
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The released getDoG's filter as a correlation kernel for an image of ``shape``, as its
+    two separable terms ``outer(rows, cols)`` (the Gaussians are separable).
 
     The released code filters with ``G = G(σ) − G(ratio·σ)``, each Gaussian sampled on the
     whole image grid (offsets ``a − (n − 1)/2``) and normalised to sum 1 there, as
@@ -640,14 +643,13 @@ def _released_dog_kernel(shape: tuple[int, int], sigma: float, ratio: float = 0.
             taps.append(values)
         axes.append(taps)
     (outer_rows, inner_rows), (outer_cols, inner_cols) = axes
-    return np.outer(outer_rows, outer_cols) - np.outer(inner_rows, inner_cols)
+    return [(outer_rows, outer_cols), (-inner_rows, inner_cols)]
 
 
 def _released_dog(xp: ModuleType, images: Any, sigma: float) -> Any:
     """The released code's off-DoG map of validated images (..., n, m), see above."""
-    kernel = _released_dog_kernel(tuple(int(n) for n in images.shape[-2:]), sigma)
-    kernel = asarray_on(xp, kernel[None, ...], device=device_of(images), dtype=images.dtype)
-    return _filter_bank(xp, images, kernel, "wrap")[..., 0, :, :]
+    terms = _released_dog_terms(tuple(int(n) for n in images.shape[-2:]), sigma)
+    return _correlate_separable(xp, images, terms, "wrap")
 
 
 def _plateau_maxima(values: np.ndarray) -> np.ndarray:
