@@ -1216,9 +1216,16 @@ class _MapPlan:
                 groups.setdefault(self.radius[m], []).append(m)
         return groups
 
-    def offset(self, m: int, dy: int, dx: int, stride: int) -> int:
-        """Flat index in map m's storage of output pixel (0, 0) shifted by (dy, dx)."""
-        return (self.rows_reach[m] + dy) * stride + self.columns + dx
+    def offsets(self, stride: int) -> list[list[list[int]]]:
+        """Per cell, orientation and kept subunit: the flat index in its map's storage of
+        output pixel (0, 0) shifted by the subunit's (dy, dx)."""
+        result = []
+        for kept, dx, dy in self.entries:
+            subunits = [j for j, _ in kept]
+            reach = np.array([self.rows_reach[m] for _, m in kept])
+            flat = (reach + dy[:, subunits]) * stride + self.columns + dx[:, subunits]
+            result.append(flat.tolist())
+        return result
 
 
 @functools.lru_cache(maxsize=64)
@@ -1338,7 +1345,10 @@ def _geometric_mean_responses(
             if polarity == order[1]:
                 linear *= -1.0
             if plan.groups(polarity, sigma):
-                rectified = xp.where(linear > floor, linear, 0.0)
+                if released and numpy:
+                    rectified = np.maximum(linear, 0.0)  # the released floor is 0: one pass
+                else:
+                    rectified = xp.where(linear > floor, linear, 0.0)
                 if released and extra:
                     rectified = _pad(xp, rectified, ((extra, extra), (extra, extra)), "constant")
                 lgn[polarity] = rectified
@@ -1393,11 +1403,13 @@ def _geometric_mean_responses(
     scratch = (
         [np.empty(longest, dtype=images.dtype) for _ in range(len(cells) + 1)] if numpy else []
     )
+    offsets = plan.offsets(stride)
+    stored = [[maps[m] for _, m in kept] for kept, _, _ in plan.entries]
     with np.errstate(invalid="ignore"):  # −inf − (−inf) in a push-pull difference (silent cells)
         for i in range(theta.size):
             terms = [
-                [(maps[m], plan.offset(m, int(dy[i, j]), int(dx[i, j]), stride)) for j, m in kept]
-                for kept, dx, dy in plan.entries
+                list(zip(cell_maps, cell_offsets[i], strict=True))
+                for cell_maps, cell_offsets in zip(stored, offsets, strict=True)
             ]
             for start, stop in bands:
                 first, size = start * stride, (stop - start) * stride
