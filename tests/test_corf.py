@@ -519,3 +519,36 @@ def test_released_zero_fill_on_backends(backend):
     expected = cell.response(image, [0.0, 1.0])
     result = cell.response(backend.asarray(image, "float64"), [0.0, 1.0])
     np.testing.assert_allclose(backend.to_numpy(result), expected, rtol=1e-9, atol=1e-14)
+
+
+# ------------------------------------------------ the engine's layout and threads change no bit
+
+
+def _engine_cases():
+    for convention in ("corrected", "released"):
+        push = CORFCell(convention=convention)
+        yield convention, "corf", push
+        yield convention, "push-pull", PushPullCell(push, inhibition_strength=1.8)
+
+
+@pytest.mark.parametrize(("convention", "kind", "model"), list(_engine_cases()))
+def test_threads_bands_and_batches_change_no_bit(convention, kind, model, monkeypatch):
+    """The responses do not depend on how the engine schedules its work: one thread or
+    several, one band of rows or a band per row, one image or a batch (non-square images,
+    two batch axes). Every case must be bit-identical to the others."""
+    import v1pushpull.cells.corf as corf
+
+    rng = np.random.default_rng(7)
+    images = ndi.gaussian_filter(rng.random((2, 2, 45, 67)), (0, 0, 1.5, 1.5))
+    theta = ORIENTATIONS[::3]
+    monkeypatch.setenv("V1PUSHPULL_NUM_THREADS", "1")
+    serial = model.response(images, theta)
+    monkeypatch.setenv("V1PUSHPULL_NUM_THREADS", "2")
+    threaded = model.response(images, theta)
+    monkeypatch.setattr(corf, "_BAND_ELEMENTS", 1)  # one row per band
+    banded = model.response(images, theta)
+    single = model.response(images[1, 0], theta)
+    np.testing.assert_array_equal(threaded, serial)
+    np.testing.assert_array_equal(banded, serial)
+    np.testing.assert_array_equal(single, serial[1, 0])
+    assert (serial == 0).any() and (serial > 0).any()

@@ -1,0 +1,65 @@
+"""The shared thread pool: its size, its environment cap, order, errors and nesting."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from v1pushpull import _threads
+from v1pushpull._threads import parallel_map, thread_count
+
+
+def test_thread_count_is_the_affinity_capped_by_the_environment(monkeypatch):
+    monkeypatch.delenv("V1PUSHPULL_NUM_THREADS", raising=False)
+    cores = len(os.sched_getaffinity(0))
+    assert thread_count() == cores
+    monkeypatch.setenv("V1PUSHPULL_NUM_THREADS", "1")
+    assert thread_count() == 1
+    monkeypatch.setenv("V1PUSHPULL_NUM_THREADS", str(cores + 5))
+    assert thread_count() == cores
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "two", "1.5"])
+def test_invalid_thread_cap_is_a_clear_error(monkeypatch, value):
+    monkeypatch.setenv("V1PUSHPULL_NUM_THREADS", value)
+    with pytest.raises(ValueError, match="V1PUSHPULL_NUM_THREADS must be a positive integer"):
+        thread_count()
+
+
+def test_parallel_map_keeps_order_and_uses_the_pool(monkeypatch):
+    monkeypatch.setattr(_threads, "thread_count", lambda: 2)
+    names = parallel_map(lambda x: (x, threading.current_thread().name), range(6))
+    assert [x for x, _ in names] == list(range(6))
+    assert all(name.startswith("v1pushpull-worker") for _, name in names)
+
+
+def test_parallel_map_serial_with_one_thread(monkeypatch):
+    monkeypatch.setattr(_threads, "thread_count", lambda: 1)
+    names = parallel_map(lambda _: threading.current_thread().name, range(3))
+    assert names == [threading.current_thread().name] * 3
+
+
+def test_parallel_map_raises_the_first_error(monkeypatch):
+    monkeypatch.setattr(_threads, "thread_count", lambda: 2)
+
+    def fail_on_two(x):
+        if x == 2:
+            raise RuntimeError("two")
+        return x
+
+    with pytest.raises(RuntimeError, match="two"):
+        parallel_map(fail_on_two, range(4))
+
+
+def test_nested_parallel_map_runs_serially_without_deadlock(monkeypatch):
+    """A task that maps again (more tasks than threads) runs its inner map on its own thread
+    instead of waiting for pool threads that are all busy with outer tasks."""
+    monkeypatch.setattr(_threads, "thread_count", lambda: 2)
+
+    def outer(x):
+        inner = parallel_map(lambda _: threading.current_thread().name, range(3))
+        return len(set(inner)), x
+
+    assert parallel_map(outer, range(4)) == [(1, x) for x in range(4)]
