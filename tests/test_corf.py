@@ -531,13 +531,19 @@ def _engine_cases():
         yield convention, "push-pull", PushPullCell(push, inhibition_strength=1.8)
 
 
+@pytest.mark.parametrize("compiled", [True, False], ids=["numba", "numpy"])
 @pytest.mark.parametrize(("convention", "kind", "model"), list(_engine_cases()))
-def test_threads_bands_and_batches_change_no_bit(convention, kind, model, monkeypatch):
+def test_threads_bands_and_batches_change_no_bit(convention, kind, model, compiled, monkeypatch):
     """The responses do not depend on how the engine schedules its work: one thread or
-    several, one band of rows or a band per row, one image or a batch (non-square images,
-    two batch axes). Every case must be bit-identical to the others."""
+    several, one band of rows or a band per row (NumPy path), one image or a batch
+    (non-square images, two batch axes), with the compiled kernel and without it. Every case
+    must be bit-identical to the others."""
     import v1pushpull.cells.corf as corf
 
+    if compiled:
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setenv("V1PUSHPULL_NUMBA", "0")
     rng = np.random.default_rng(7)
     images = ndi.gaussian_filter(rng.random((2, 2, 45, 67)), (0, 0, 1.5, 1.5))
     theta = ORIENTATIONS[::3]
@@ -548,7 +554,28 @@ def test_threads_bands_and_batches_change_no_bit(convention, kind, model, monkey
     monkeypatch.setattr(corf, "_BAND_ELEMENTS", 1)  # one row per band
     banded = model.response(images, theta)
     single = model.response(images[1, 0], theta)
+    # fewer orientations than threads, and a count that does not divide among them
+    one, three = model.response(images, theta[2]), model.response(images, theta[3:6])
+    np.testing.assert_array_equal(one[..., 0, :, :], serial[..., 2, :, :])
+    np.testing.assert_array_equal(three, serial[..., 3:6, :, :])
     np.testing.assert_array_equal(threaded, serial)
     np.testing.assert_array_equal(banded, serial)
     np.testing.assert_array_equal(single, serial[1, 0])
     assert (serial == 0).any() and (serial > 0).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("convention", "kind", "model"), list(_engine_cases()))
+def test_compiled_kernel_equals_the_numpy_path(convention, kind, model, dtype, monkeypatch):
+    """The Numba kernel adds the same terms in the same order as the NumPy path; only ``exp``
+    differs (LLVM's against NumPy's SIMD one, an ulp or so): the same zeros, and values equal
+    to 4 ulp of the peak."""
+    pytest.importorskip("numba")
+    image = ndi.gaussian_filter(np.random.default_rng(3).random((64, 70)), 1.5).astype(dtype)
+    compiled = model.response(image, ORIENTATIONS[::2])
+    monkeypatch.setenv("V1PUSHPULL_NUMBA", "0")
+    fallback = model.response(image, ORIENTATIONS[::2])
+    assert compiled.dtype == fallback.dtype == dtype
+    np.testing.assert_array_equal(compiled == 0, fallback == 0)
+    peak = float(fallback.max())
+    assert np.abs(compiled - fallback).max() <= 4 * np.finfo(dtype).eps * peak

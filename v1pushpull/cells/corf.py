@@ -77,9 +77,10 @@ from .._backend import (
     is_numpy,
     to_numpy,
 )
-from .._threads import parallel_map
+from .._threads import parallel_map, thread_count
 from ..filtering import PADDING_MODES, Padding, _correlate_separable, _filter_bank, _pad
 from ..kernels import dog_kernel
+from ._corf_kernels import geometric_mean_kernel
 from ._validation import check_real
 from .base import SimpleCell
 
@@ -1216,6 +1217,11 @@ class _MapPlan:
                 groups.setdefault(self.radius[m], []).append(m)
         return groups
 
+    def size(self, m: int, height: int, stride: int) -> int:
+        """Elements of map m's flat storage per image: its rows at the common stride, and
+        2P more, read (and cropped) past the last row's end."""
+        return (height + 2 * self.rows_reach[m]) * stride + 2 * self.columns
+
     def offsets(self, stride: int) -> list[list[list[int]]]:
         """Per cell, orientation and kept subunit: the flat index in its map's storage of
         output pixel (0, 0) shifted by the subunit's (dy, dx)."""
@@ -1243,18 +1249,20 @@ def _store_map(
     m: int,
     width: int,
     stride: int,
+    into: Any = None,
 ) -> Any:
     """Map m as flat storage (..., rows·stride + 2P): its weight times ``logged`` (the log of
     its blur group, which reaches ``group_reach`` = (rows, cols) beyond the image) cropped to
     the map's own reach, in columns P − reach … P + W + reach; 0 (a factor 1) elsewhere,
-    never read for a valid output pixel."""
+    never read for a valid output pixel. NumPy writes into ``into`` (:meth:`_MapPlan.size`
+    elements per image) and returns it."""
     rows_reach, cols_reach, columns = plan.rows_reach[m], plan.cols_reach[m], plan.columns
     top, left = group_reach[0] - rows_reach, group_reach[1] - cols_reach
     rows = int(logged.shape[-2]) - 2 * top
     window = logged[..., top : top + rows, left : left + width + 2 * cols_reach]
     batch = tuple(logged.shape[:-2])
     if is_numpy(xp):
-        storage = np.empty((*batch, rows * stride + 2 * columns), dtype=logged.dtype)
+        storage = into
         storage[..., rows * stride :] = 0.0
         grid = storage[..., : rows * stride].reshape(*batch, rows, stride)
         inner = slice(columns - cols_reach, columns + width + cols_reach)
@@ -1330,6 +1338,18 @@ def _geometric_mean_responses(
     maps: dict[int, Any] = {}
     device = device_of(images)
     sigmas = sorted(set(plan.sigma.values()))
+    batch = tuple(images.shape[:-2])
+    count = math.prod(batch)
+    if numpy:
+        # every map of every image in one array: map m is columns base[m] … of each row
+        sizes = {m: plan.size(m, height, stride) for m in plan.maps}
+        base = dict(zip(plan.maps, np.cumsum([0, *sizes.values()])[:-1].tolist(), strict=True))
+        storage = np.empty((count, sum(sizes.values())), dtype=images.dtype)
+        map_views = {
+            m: storage[:, base[m] : base[m] + sizes[m]].reshape(*batch, sizes[m]) for m in base
+        }
+    else:
+        map_views = {}
     # Buffers are released as soon as possible and updated in place: the peak memory is the
     # stored maps plus a few image-sized buffers.
     for position, sigma in enumerate(sigmas):
@@ -1383,14 +1403,39 @@ def _geometric_mean_responses(
                 logged = np.log(blurred, out=blurred) if numpy else xp.log(blurred)
             del blurred
             reach = (rows_shift, cols_shift)
-            return {m: _store_map(xp, logged, reach, plan, m, width, stride) for m in members}
+            return {
+                m: _store_map(xp, logged, reach, plan, m, width, stride, map_views.get(m))
+                for m in members
+            }
 
         for stored in run(blur_and_store, tasks):
             maps.update(stored)
         del tasks, stored
 
-    batch = tuple(images.shape[:-2])
-    count = math.prod(batch)
+    kernel = geometric_mean_kernel() if numpy else None
+    if kernel is not None:
+        out = np.empty((*batch, theta.size, height, width), dtype=images.dtype)
+        offsets = plan.offsets(stride)
+        terms = [
+            np.array(cell_offsets, dtype=np.int64).reshape(theta.size, len(kept))
+            + np.array([base[m] for _, m in kept], dtype=np.int64)
+            for cell_offsets, (kept, _, _) in zip(offsets, plan.entries, strict=True)
+        ]
+        if strength is None:
+            terms.append(np.empty((theta.size, 0), dtype=np.int64))
+        # exp only where [push − k·pull]₊ can be positive, log push > log pull + log k − 1e-3
+        # (a superset: the margin is far above the rounding of exp)
+        threshold = (math.log(strength) if strength else -math.inf) - 1e-3
+        shares = min(thread_count(), theta.size)
+        flat_out = out.reshape(count, theta.size, height, width)
+        value = 0.0 if strength is None else float(strength)
+
+        def orientations(share: int) -> None:
+            start, stop = share * theta.size // shares, (share + 1) * theta.size // shares
+            kernel(storage, *terms, flat_out, stride, value, threshold, start, stop)
+
+        run(orientations, range(shares))
+        return out
     # a push-pull output is written sparsely (see _combine): fresh zeros cost no more than
     # an empty array
     allocate = xp.zeros if numpy and strength is not None else xp.empty
