@@ -25,11 +25,18 @@ __all__ = ["geometric_mean_kernel"]
 def _compile() -> Callable[..., None] | None:
     try:
         import numba
-        import numpy as np
     except ImportError:
         return None
+    try:
+        return _define(numba, cache=True)
+    except RuntimeError:  # no writable cache location (read-only install and home)
+        return _define(numba, cache=False)
 
-    @numba.njit(cache=True, fastmath=False, nogil=True)
+
+def _define(numba, cache: bool) -> Callable[..., None]:
+    import numpy as np
+
+    @numba.njit(cache=cache, fastmath=False, nogil=True)
     def row_sum(storage, image, offsets, first, total):
         # total[c] = Σ_j storage[image, offsets[j] + first + c], added in the order of j;
         # slices, so that the loops over c carry no index checks and vectorise
@@ -51,7 +58,7 @@ def _compile() -> Callable[..., None] | None:
             for c in range(width):
                 total[c] += v[c]
 
-    @numba.njit(cache=True, fastmath=False, nogil=True)
+    @numba.njit(cache=cache, fastmath=False, nogil=True)
     def kernel(storage, push, pull, out, stride, strength, threshold, start, stop):
         # storage (count, total): every map of every image; push/pull (n, terms): flat offsets
         # of output pixel (0, 0) per orientation and subunit; out (count, n, H, W): written

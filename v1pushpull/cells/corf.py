@@ -13,13 +13,22 @@ Nothing is computed per subunit *and* orientation except one addition. Per image
 
 1. the DoG response is computed once per σ (FFT, :func:`v1pushpull.filter_bank`) on the
    image padded by the largest shift plus the largest blur radius;
-2. each rectified LGN map is blurred once per unique (polarity, σ, ρ) by an exact separable
-   spatial Gaussian (sums of non-negative terms, so zeros stay exact zeros), and its weighted
-   logarithm ``wᵢ·log(blurred)`` (``−inf`` where it is 0) is stored on a domain padded by the
-   largest integer shift that subunit needs;
-3. per orientation, the cell's log response is a sum of slices of these maps (an integer
-   shift is a slice), and ``exp`` of that sum is the weighted geometric mean. ``log 0 = −inf``
-   makes the response exactly 0 whenever one subunit is 0, with no ε.
+2. each rectified LGN map is blurred once per unique (polarity, σ, blur radius) by an exact
+   separable spatial Gaussian (sums of non-negative terms, so zeros stay exact zeros), and
+   the weighted logarithm ``wᵢ·log(blurred)`` (``−inf`` where it is 0) of every (cell,
+   polarity, σ, ρ) that uses that blur is stored. All maps share one row stride ``W + 2P``
+   (``P`` the largest horizontal shift) and each keeps its own vertical reach, so that a map
+   shifted by (dy, dx) is a *contiguous* 1-D slice of its storage;
+3. per orientation, the cell's log response is a sum of such slices, and ``exp`` of that sum
+   is the weighted geometric mean. ``log 0 = −inf`` makes the response exactly 0 whenever one
+   subunit is 0, with no ε. A push-pull pair computes ``exp`` only where
+   ``[push − k·pull]₊`` can be positive (a tenth of a natural image's pixels).
+
+On the CPU the blurs run on the shared thread pool (:mod:`v1pushpull._threads`) and step 3
+is a compiled Numba kernel (:mod:`v1pushpull.cells._corf_kernels`) that sums each output row
+in cache and runs a share of the orientations per thread; without Numba the same sums run
+in NumPy, band of rows by band of rows. Other backends sum whole slices. The sums are added
+in the same order everywhere; the thread count, the bands and the batch change no bit.
 
 Peak memory beyond the output is the stored maps plus a few image-sized work buffers; no
 array of subunits × orientations × H × W is ever built.
