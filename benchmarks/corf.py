@@ -205,7 +205,8 @@ def main() -> None:
             ratio = best[convention, "direct port (float64)"] / best[c, name]
             warm_ratio = warm[convention, "direct port (float64)"] / warm[c, name]
             print(f"{convention:<11}{name:<26}{best[c, name]:>10.3f}{peak / 2**20:>12.1f}"
-                  f"{extra:>15.1f}{ratio:>12.1f}×{warm[c, name]:>18.3f}{warm_ratio:>7.1f}×")  # fmt: skip
+                  f"{extra:>15.1f}{ratio:>12.1f}×"
+                  f"{warm[c, name]:>18.3f}{warm_ratio:>7.1f}×")  # fmt: skip
         maps = unique_maps(cell)
         difference = np.abs(results["v1pushpull float64"] - results["direct port (float64)"])
         print(
