@@ -63,3 +63,18 @@ def test_nested_parallel_map_runs_serially_without_deadlock(monkeypatch):
         return len(set(inner)), x
 
     assert parallel_map(outer, range(4)) == [(1, x) for x in range(4)]
+
+
+def _squares_in_pool() -> list[int]:
+    return parallel_map(lambda x: x * x, range(4))
+
+
+def test_a_forked_child_builds_its_own_pool(monkeypatch):
+    """After a fork the child has none of the parent's pool threads: its first map builds a
+    new pool instead of waiting forever on the inherited one."""
+    import multiprocessing
+
+    monkeypatch.setattr(_threads, "thread_count", lambda: 2)
+    assert _squares_in_pool() == [0, 1, 4, 9]  # the parent's pool exists now
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply_async(_squares_in_pool).get(timeout=60) == [0, 1, 4, 9]
