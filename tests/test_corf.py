@@ -579,3 +579,29 @@ def test_compiled_kernel_equals_the_numpy_path(convention, kind, model, dtype, m
     np.testing.assert_array_equal(compiled == 0, fallback == 0)
     peak = float(fallback.max())
     assert np.abs(compiled - fallback).max() <= 4 * np.finfo(dtype).eps * peak
+
+
+def test_compiled_kernel_is_found_in_the_disk_cache_by_a_later_process(tmp_path):
+    """Numba compiles the kernel once; a second process loads it from the cache."""
+    pytest.importorskip("numba")
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy as np\n"
+        "from v1pushpull.cells import CORFCell, PushPullCell\n"
+        "PushPullCell(CORFCell()).response(np.random.rand(48, 48), [0.0, 1.0])\n"
+        "from v1pushpull.cells._corf_numba import kernel\n"
+        "print(sum(kernel.stats.cache_hits.values()), sum(kernel.stats.cache_misses.values()))\n"
+    )
+    environment = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path), "V1PUSHPULL_NUMBA": "1"}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script], env=environment, capture_output=True, text=True,
+            check=True, timeout=300,
+        ).stdout.split()
+        for _ in range(2)
+    ]  # fmt: skip
+    assert runs[0] == ["0", "1"]  # compiled and written
+    assert runs[1] == ["1", "0"]  # found

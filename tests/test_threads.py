@@ -78,3 +78,27 @@ def test_a_forked_child_builds_its_own_pool(monkeypatch):
     assert _squares_in_pool() == [0, 1, 4, 9]  # the parent's pool exists now
     with multiprocessing.get_context("fork").Pool(1) as pool:
         assert pool.apply_async(_squares_in_pool).get(timeout=60) == [0, 1, 4, 9]
+
+
+def test_workers_caps_the_items_running_at_once(monkeypatch):
+    """With ``workers=2`` on a pool of 4 threads no more than two items run at a time, and
+    the results keep the items' order."""
+    import time
+
+    monkeypatch.setattr(_threads, "thread_count", lambda: 4)
+    lock, running, most = threading.Lock(), [0], [0]
+
+    def work(x):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.01)
+        with lock:
+            running[0] -= 1
+        return x * 10
+
+    assert parallel_map(work, range(9), workers=2) == [x * 10 for x in range(9)]
+    assert most[0] == 2
+    most[0] = 0
+    assert parallel_map(work, range(9)) == [x * 10 for x in range(9)]
+    assert most[0] == 4

@@ -53,11 +53,15 @@ def thread_count() -> int:
     return max(1, count)
 
 
-def parallel_map(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+def parallel_map(
+    function: Callable[[_T], _R], items: Iterable[_T], *, workers: int | None = None
+) -> list[_R]:
     """``[function(x) for x in items]``, on the shared pool when there are several threads.
 
-    Results come back in order; the first exception is raised. Called from a pool thread, it
-    runs serially (a task never waits for tasks queued behind it).
+    Results come back in order; the first exception is raised. ``workers`` caps how many
+    items run at once (each of that many threads takes every ``workers``-th item, in order),
+    e.g. to bound the memory their work buffers take. Called from a pool thread, it runs
+    serially (a task never waits for tasks queued behind it).
 
     Examples
     --------
@@ -66,10 +70,19 @@ def parallel_map(function: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
     [0, 1, 4, 9]
     """
     items = list(items)
-    threads = thread_count()
-    if threads <= 1 or len(items) <= 1 or threading.current_thread().name.startswith(_PREFIX):
+    threads = min(thread_count(), len(items), workers or len(items))
+    if threads <= 1 or threading.current_thread().name.startswith(_PREFIX):
         return [function(item) for item in items]
-    return list(_pool(threads).map(function, items))
+    if threads < len(items) and workers is not None:
+        shares = [items[start::threads] for start in range(threads)]
+        done = parallel_map(lambda share: [function(item) for item in share], shares)
+        results: list[_R] = [None] * len(items)  # type: ignore[list-item]
+        for start, share in enumerate(done):
+            results[start::threads] = share
+        return results
+    with _LOCK:  # submitted under the lock: a resized pool never drops queued work
+        futures = _pool(threads).map(function, items)
+    return list(futures)
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -78,14 +91,14 @@ _LOCK = threading.Lock()
 
 
 def _pool(threads: int) -> ThreadPoolExecutor:
+    """The shared pool with ``threads`` threads (the caller holds ``_LOCK``)."""
     global _POOL, _POOL_SIZE
-    with _LOCK:
-        if _POOL is None or _POOL_SIZE != threads:
-            if _POOL is not None:
-                _POOL.shutdown(wait=False)
-            _POOL = ThreadPoolExecutor(threads, thread_name_prefix=_PREFIX)
-            _POOL_SIZE = threads
-        return _POOL
+    if _POOL is None or _POOL_SIZE != threads:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False)  # its queued work still runs
+        _POOL = ThreadPoolExecutor(threads, thread_name_prefix=_PREFIX)
+        _POOL_SIZE = threads
+    return _POOL
 
 
 def _forget_pool() -> None:

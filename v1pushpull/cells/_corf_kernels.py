@@ -6,10 +6,13 @@ NumPy needs one pass over memory per term and keeps the sums in work buffers; th
 reads every term once per output row, keeps the row's sums in cache and computes ``exp`` only
 where the push-pull difference can be positive. It releases the GIL, so the engine runs it on
 the shared thread pool, one share of the orientations per thread. The sums are added in the
-same order as the NumPy path (the same bits); ``exp`` is LLVM's (within an ulp of NumPy's).
+same order as the NumPy path (the same bits) and the arithmetic is in the images' dtype; only
+``exp`` is LLVM's instead of NumPy's, which the push-pull difference can amplify: outputs agree
+to a few eps of the peak.
 
-Numba is imported on first use, so that importing :mod:`v1pushpull` stays fast, and the
-engine falls back to NumPy when it is missing (``V1PUSHPULL_NUMBA=0`` forces the fallback).
+Numba is imported on first use (the kernel lives in :mod:`._corf_numba`), so that importing
+:mod:`v1pushpull` stays fast, and the engine falls back to NumPy when it is missing
+(``V1PUSHPULL_NUMBA=0`` forces the fallback).
 """
 
 from __future__ import annotations
@@ -24,66 +27,9 @@ __all__ = ["geometric_mean_kernel"]
 @functools.cache
 def _compile() -> Callable[..., None] | None:
     try:
-        import numba
+        from ._corf_numba import kernel
     except ImportError:
         return None
-    try:
-        return _define(numba, cache=True)
-    except RuntimeError:  # no writable cache location (read-only install and home)
-        return _define(numba, cache=False)
-
-
-def _define(numba, cache: bool) -> Callable[..., None]:
-    import numpy as np
-
-    @numba.njit(cache=cache, fastmath=False, nogil=True)
-    def row_sum(storage, image, offsets, first, total):
-        # total[c] = Σ_j storage[image, offsets[j] + first + c], added in the order of j;
-        # slices, so that the loops over c carry no index checks and vectorise
-        width = total.size
-        row = storage[image]
-        a = offsets[0] + first
-        u = row[a : a + width]
-        if offsets.size > 1:
-            b = offsets[1] + first
-            v = row[b : b + width]
-            for c in range(width):
-                total[c] = u[c] + v[c]
-        else:
-            for c in range(width):
-                total[c] = u[c]
-        for j in range(2, offsets.size):
-            o = offsets[j] + first
-            v = row[o : o + width]
-            for c in range(width):
-                total[c] += v[c]
-
-    @numba.njit(cache=cache, fastmath=False, nogil=True)
-    def kernel(storage, push, pull, out, stride, strength, threshold, start, stop):
-        # storage (count, total): every map of every image; push/pull (n, terms): flat offsets
-        # of output pixel (0, 0) per orientation and subunit; out (count, n, H, W): written
-        # at orientations start … stop − 1
-        count, _, height, width = out.shape
-        p = np.empty(width, dtype=storage.dtype)
-        q = np.empty(width, dtype=storage.dtype)
-        for image in range(count):
-            for i in range(start, stop):
-                for row in range(height):
-                    row_sum(storage, image, push[i], row * stride, p)
-                    target = out[image, i, row]
-                    if pull.shape[1] == 0:
-                        for c in range(width):
-                            target[c] = np.exp(p[c])
-                        continue
-                    row_sum(storage, image, pull[i], row * stride, q)
-                    for c in range(width):
-                        # NaN (both −inf: silent cells) is not a candidate
-                        if p[c] - q[c] > threshold:
-                            value = np.exp(p[c]) - strength * np.exp(q[c])
-                            target[c] = value if value > 0.0 else 0.0
-                        else:
-                            target[c] = 0.0
-
     return kernel
 
 

@@ -30,8 +30,9 @@ in cache and runs a share of the orientations per thread; without Numba the same
 in NumPy, band of rows by band of rows. Other backends sum whole slices. The sums are added
 in the same order everywhere; the thread count, the bands and the batch change no bit.
 
-Peak memory beyond the output is the stored maps plus a few image-sized work buffers; no
-array of subunits × orientations × H × W is ever built.
+Peak memory beyond the output is the stored maps plus a few image-sized work buffers (at
+most four blurs run at once, whatever the thread count); no array of subunits ×
+orientations × H × W is ever built.
 
 Rectification floor: a DoG response is computed by the FFT with a rounding error of about
 ``eps·max|I|``, so in uniform regions its sign is noise. The LGN output is
@@ -130,6 +131,9 @@ _RELEASED_PROTOTYPE_SIZE = 200  # the released code's synthetic edge is 200×200
 _RELEASED_CUTOFF = 0.01  # absolute cut-off of the sampled LGN maxima in the released code
 _RELEASED_DOG_REACH = 10.0  # released DoG taps kept to ±10σ (the rest is below 1e-21)
 _NDIMAGE_RADIUS = 3  # NumPy blurs of a radius from 3 px run in SciPy (faster than tap sums)
+# blurs at once: each holds a few padded work buffers, so more would raise the peak memory
+# (with the output not yet allocated, four stay within the maps + 6 buffers of the engine)
+_BLUR_WORKERS = 4
 _BAND_ELEMENTS = 2**15  # elements of one band sum on the CPU (256 KiB in float64)
 
 
@@ -1417,7 +1421,7 @@ def _geometric_mean_responses(
                 for m in members
             }
 
-        for stored in run(blur_and_store, tasks):
+        for stored in run(blur_and_store, tasks, workers=_BLUR_WORKERS):
             maps.update(stored)
         del tasks, stored
 
@@ -1434,10 +1438,12 @@ def _geometric_mean_responses(
             terms.append(np.empty((theta.size, 0), dtype=np.int64))
         # exp only where [push − k·pull]₊ can be positive, log push > log pull + log k − 1e-3
         # (a superset: the margin is far above the rounding of exp)
-        threshold = (math.log(strength) if strength else -math.inf) - 1e-3
+        # in the images' dtype, as the NumPy path computes (float32 stays float32)
+        scalar = images.dtype.type
+        threshold = scalar((math.log(strength) if strength else -math.inf) - 1e-3)
         shares = min(thread_count(), theta.size)
         flat_out = out.reshape(count, theta.size, height, width)
-        value = 0.0 if strength is None else float(strength)
+        value = scalar(0.0 if strength is None else strength)
 
         def orientations(share: int) -> None:
             start, stop = share * theta.size // shares, (share + 1) * theta.size // shares
@@ -1549,5 +1555,7 @@ def _combine(
     out.put(destination, np.maximum(positive, 0.0, out=positive))
 
 
-def _serial_map(function: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+def _serial_map(
+    function: Callable[[Any], Any], items: Sequence[Any], *, workers: int | None = None
+) -> list[Any]:
     return [function(item) for item in items]
