@@ -153,14 +153,24 @@ def _correlate_numpy(padded: Any, spectra: Any, shape: tuple[int, int], out_hw: 
     batch = padded.shape[:-2]
     flat = np.reshape(padded, (-1, *padded.shape[-2:]))
     image_spectra = scipy.fft.rfftn(flat, s=shape, axes=(-2, -1), workers=-1)
-    out = np.empty((flat.shape[0], spectra.shape[0], height, width), dtype=padded.dtype)
-    chunk = max(1, _CPU_CHUNK_BYTES // spectra[0].nbytes)
-    for index, spectrum in enumerate(image_spectra):
-        for start in range(0, spectra.shape[0], chunk):
-            product = spectrum * spectra[start : start + chunk]
+    count, kernels = flat.shape[0], spectra.shape[0]
+    out = np.empty((count, kernels, height, width), dtype=padded.dtype)
+    chunk = max(1, _CPU_CHUNK_BYTES // spectra[0].nbytes)  # spectra per inverse FFT call
+    if kernels <= chunk:
+        # few kernels: several images per call (one call per image was mostly call overhead
+        # for small images; each transform is computed alike, so the bits are the same)
+        group = chunk // kernels
+        for start in range(0, count, group):
+            product = image_spectra[start : start + group, None] * spectra[None]
             full = scipy.fft.irfftn(product, s=shape, axes=(-2, -1), workers=-1)
-            out[index, start : start + chunk] = full[..., :height, :width]
-    return np.reshape(out, (*batch, spectra.shape[0], height, width))
+            out[start : start + group] = full[..., :height, :width]
+    else:
+        for index, spectrum in enumerate(image_spectra):
+            for start in range(0, kernels, chunk):
+                product = spectrum * spectra[start : start + chunk]
+                full = scipy.fft.irfftn(product, s=shape, axes=(-2, -1), workers=-1)
+                out[index, start : start + chunk] = full[..., :height, :width]
+    return np.reshape(out, (*batch, kernels, height, width))
 
 
 def _correlate_xp(xp: ModuleType, padded: Any, spectra: Any, shape: tuple[int, int], out_hw):
