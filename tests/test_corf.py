@@ -605,3 +605,35 @@ def test_compiled_kernel_is_found_in_the_disk_cache_by_a_later_process(tmp_path)
     ]  # fmt: skip
     assert runs[0] == ["0", "1"]  # compiled and written
     assert runs[1] == ["1", "0"]  # found
+
+
+class _NaNEmpty:
+    """NumPy, except that ``empty`` returns NaN: memory the engine leaves unwritten."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def empty(shape, dtype=float, **kwargs):
+        return np.full(shape, np.nan, dtype=dtype, **kwargs)
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["numba", "numpy"])
+@pytest.mark.parametrize(("convention", "kind", "model"), list(_engine_cases()))
+def test_the_engine_never_reads_what_it_did_not_write(
+    convention, kind, model, compiled, monkeypatch
+):
+    """Every array the engine allocates without initialising starts as NaN: the responses
+    are the same bits, so no unwritten element (map columns beyond a map's reach, slack,
+    output) is ever read or left in the output."""
+    import v1pushpull.cells.corf as corf
+
+    if compiled:
+        pytest.importorskip("numba")
+    else:
+        monkeypatch.setenv("V1PUSHPULL_NUMBA", "0")
+    rng = np.random.default_rng(11)
+    images = ndi.gaussian_filter(rng.random((2, 47, 58)), (0, 1.5, 1.5))
+    expected = model.response(images, ORIENTATIONS[::4])
+    monkeypatch.setattr(corf, "np", _NaNEmpty())
+    np.testing.assert_array_equal(model.response(images, ORIENTATIONS[::4]), expected)

@@ -1263,12 +1263,15 @@ def _store_map(
     width: int,
     stride: int,
     into: Any = None,
+    fill: bool = True,
 ) -> Any:
     """Map m as flat storage (..., rows·stride + 2P): its weight times ``logged`` (the log of
     its blur group, which reaches ``group_reach`` = (rows, cols) beyond the image) cropped to
     the map's own reach, in columns P − reach … P + W + reach; 0 (a factor 1) elsewhere,
     never read for a valid output pixel. NumPy writes into ``into`` (:meth:`_MapPlan.size`
-    elements per image) and returns it."""
+    elements per image) and returns it; ``fill=False`` leaves the columns beyond the map's
+    reach and the slack unwritten (the compiled kernel reads only within the reach, the NumPy
+    bands sum whole rows)."""
     rows_reach, cols_reach, columns = plan.rows_reach[m], plan.cols_reach[m], plan.columns
     top, left = group_reach[0] - rows_reach, group_reach[1] - cols_reach
     rows = int(logged.shape[-2]) - 2 * top
@@ -1276,11 +1279,12 @@ def _store_map(
     batch = tuple(logged.shape[:-2])
     if is_numpy(xp):
         storage = into
-        storage[..., rows * stride :] = 0.0
         grid = storage[..., : rows * stride].reshape(*batch, rows, stride)
         inner = slice(columns - cols_reach, columns + width + cols_reach)
-        grid[..., :, : inner.start] = 0.0
-        grid[..., :, inner.stop :] = 0.0
+        if fill:
+            storage[..., rows * stride :] = 0.0
+            grid[..., :, : inner.start] = 0.0
+            grid[..., :, inner.stop :] = 0.0
         np.multiply(window, plan.weight[m], out=grid[..., :, inner])
         return storage
     side = columns - cols_reach
@@ -1351,6 +1355,7 @@ def _geometric_mean_responses(
     maps: dict[int, Any] = {}
     device = device_of(images)
     sigmas = sorted(set(plan.sigma.values()))
+    compiled = geometric_mean_kernel() if numpy else None
     batch = tuple(images.shape[:-2])
     count = math.prod(batch)
     if numpy:
@@ -1417,7 +1422,9 @@ def _geometric_mean_responses(
             del blurred
             reach = (rows_shift, cols_shift)
             return {
-                m: _store_map(xp, logged, reach, plan, m, width, stride, map_views.get(m))
+                m: _store_map(
+                    xp, logged, reach, plan, m, width, stride, map_views.get(m), compiled is None
+                )
                 for m in members
             }
 
@@ -1425,8 +1432,7 @@ def _geometric_mean_responses(
             maps.update(stored)
         del tasks, stored
 
-    kernel = geometric_mean_kernel() if numpy else None
-    if kernel is not None:
+    if compiled is not None:
         out = np.empty((*batch, theta.size, height, width), dtype=images.dtype)
         offsets = plan.offsets(stride)
         terms = [
@@ -1447,7 +1453,7 @@ def _geometric_mean_responses(
 
         def orientations(share: int) -> None:
             start, stop = share * theta.size // shares, (share + 1) * theta.size // shares
-            kernel(storage, *terms, flat_out, stride, value, threshold, start, stop)
+            compiled(storage, *terms, flat_out, stride, value, threshold, start, stop)
 
         run(orientations, range(shares))
         return out
