@@ -25,7 +25,7 @@ __all__ = ["geometric_mean_kernel"]
 
 
 @functools.cache
-def _compile() -> Callable[..., None] | None:
+def _load() -> Callable[..., None] | None:
     try:
         from ._corf_numba import kernel
     except ImportError:
@@ -52,4 +52,4 @@ def geometric_mean_kernel() -> Callable[..., None] | None:
     """
     if os.environ.get("V1PUSHPULL_NUMBA", "").strip() == "0":
         return None
-    return _compile()
+    return _load()

@@ -1350,8 +1350,8 @@ def _geometric_mean_responses(
     stride = width + 2 * plan.columns
     numpy = is_numpy(xp)
     # NumPy work is split over the cores (SciPy's and NumPy's loops release the GIL); other
-    # backends parallelise inside each operation
-    run = parallel_map if numpy else _serial_map
+    # backends parallelise inside each operation, so their blurs run one at a time
+    blur_workers = _BLUR_WORKERS if numpy else 1
     maps: dict[int, Any] = {}
     device = device_of(images)
     sigmas = sorted(set(plan.sigma.values()))
@@ -1398,7 +1398,6 @@ def _geometric_mean_responses(
              for radius, members in plan.groups(polarity, sigma).items()),
             key=lambda task: -task[1],
         )  # fmt: skip
-
         del lgn
 
         def blur_and_store(task: tuple[Any, int, list[int]]) -> dict[int, Any]:
@@ -1428,7 +1427,7 @@ def _geometric_mean_responses(
                 for m in members
             }
 
-        for stored in run(blur_and_store, tasks, workers=_BLUR_WORKERS):
+        for stored in parallel_map(blur_and_store, tasks, workers=blur_workers):
             maps.update(stored)
         del tasks, stored
 
@@ -1442,11 +1441,9 @@ def _geometric_mean_responses(
         ]
         if strength is None:
             terms.append(np.empty((theta.size, 0), dtype=np.int64))
-        # exp only where [push − k·pull]₊ can be positive, log push > log pull + log k − 1e-3
-        # (a superset: the margin is far above the rounding of exp)
         # in the images' dtype, as the NumPy path computes (float32 stays float32)
         scalar = images.dtype.type
-        threshold = scalar((math.log(strength) if strength else -math.inf) - 1e-3)
+        threshold = scalar(_candidate_threshold(strength))
         shares = min(thread_count(), theta.size)
         flat_out = out.reshape(count, theta.size, height, width)
         value = scalar(0.0 if strength is None else strength)
@@ -1455,7 +1452,7 @@ def _geometric_mean_responses(
             start, stop = share * theta.size // shares, (share + 1) * theta.size // shares
             compiled(storage, *terms, flat_out, stride, value, threshold, start, stop)
 
-        run(orientations, range(shares))
+        parallel_map(orientations, range(shares))
         return out
     # a push-pull output is written sparsely (see _combine): fresh zeros cost no more than
     # an empty array
@@ -1506,6 +1503,14 @@ def _geometric_mean_responses(
     return out
 
 
+def _candidate_threshold(strength: float | None) -> float:
+    """``exp`` is computed only where ``[push − k·pull]₊`` can be positive: where
+    ``log push − log pull > log k − 1e-3`` (a superset: the margin is far above the rounding
+    of ``exp``), about a tenth of the pixels of a natural image; the result is the same to
+    the last bit. −inf for k ≤ 0 (every pixel) and for a single cell (no pull)."""
+    return (math.log(strength) if strength is not None and strength > 0 else -math.inf) - 1e-3
+
+
 def _combine(
     xp: ModuleType,
     logs: list[Any],
@@ -1534,11 +1539,8 @@ def _combine(
     if strength is None:
         np.exp(logs[0][..., :width], out=out[..., orientation, start:stop, :])
         return
-    # exp only where [push − k·pull]₊ can be positive, log push > log pull + log k − 1e-3
-    # (a superset: the margin is far above the rounding of exp), which is about a tenth of
-    # the pixels of a natural image; the result is the same to the last bit.
     push, inhibition = logs
-    threshold = (math.log(strength) if strength > 0 else -math.inf) - 1e-3
+    threshold = _candidate_threshold(strength)
     np.subtract(push, inhibition, out=difference)  # NaN where both are −inf: not a candidate
     difference[..., width:] = -math.inf  # the columns beyond the image
     # flat indices: take/put are 3× faster than boolean masks here
@@ -1559,9 +1561,3 @@ def _combine(
         row, column = np.divmod(pixel, stride)
         destination = (((image * count + orientation) * height + start + row) * width) + column
     out.put(destination, np.maximum(positive, 0.0, out=positive))
-
-
-def _serial_map(
-    function: Callable[[Any], Any], items: Sequence[Any], *, workers: int | None = None
-) -> list[Any]:
-    return [function(item) for item in items]
